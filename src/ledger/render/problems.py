@@ -1,0 +1,135 @@
+"""Validation reports: text, json, github (workflow commands) and sarif."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ledger import __version__
+from ledger.problems import Problem
+from ledger.render import Output, register
+
+# GitHub shows at most 10 error annotations per step; more are dropped silently.
+GITHUB_ANNOTATION_LIMIT = 10
+
+
+@dataclass
+class Report:
+    files: int
+    problems: list[Problem]
+    strict: bool = False
+    path_prefix: str = ""  # where the ledger sits relative to the repository, for github/sarif
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error or self.strict]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def text_line(p: Problem, prefix: str = "") -> str:
+    where = f"{prefix}{p.path}:{p.line}:{p.column}" if p.line else f"{prefix}{p.path}"
+    return f"{where}: {p.severity}: {p.message} [{p.code}]"
+
+
+def summary_line(report: Report) -> str:
+    errors = sum(p.is_error for p in report.problems)
+    warnings = len(report.problems) - errors
+    bad_files = len({p.path for p in report.problems})
+    if not report.problems:
+        return f"ok: {report.files} file{'s' if report.files != 1 else ''} checked, no problems"
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"]
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return f"{', '.join(parts)} in {bad_files} of {report.files} files"
+
+
+@register("problems", "text")
+def render_text(report: Report, out: Output, **_: Any) -> None:
+    for p in report.problems:
+        out.write(text_line(p, report.path_prefix) + "\n")
+        if p.hint:
+            out.write(f"    hint: {p.hint}\n")
+    out.write(summary_line(report) + "\n")
+
+
+@register("problems", "json")
+def render_json(report: Report, out: Output, **_: Any) -> None:
+    doc = {
+        "version": 1,
+        "ok": report.ok,
+        "files": report.files,
+        "problems": [
+            {"path": p.path, "line": p.line, "column": p.column, "severity": p.severity,
+             "code": p.code, "message": p.message, "pointer": p.pointer, "hint": p.hint}
+            for p in report.problems
+        ],
+    }
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(p: Problem, prefix: str = "") -> str:
+    level = "error" if p.is_error else "warning"
+    props = [f"file={_escape_property(prefix + p.path)}"]
+    if p.line:
+        props += [f"line={p.line}", f"col={p.column}"]
+    props.append(f"title={_escape_property(p.code)}")
+    message = p.message + (f"\n{p.hint}" if p.hint else "")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
+@register("problems", "github")
+def render_github(report: Report, out: Output, **_: Any) -> None:
+    # Errors first, then by file: the first ten are the ones GitHub shows.
+    ranked = sorted(report.problems, key=lambda p: (not p.is_error, p.path, p.line, p.column))
+    shown = ranked[:GITHUB_ANNOTATION_LIMIT]
+    for p in shown:
+        out.write(github_line(p, report.path_prefix) + "\n")
+    render_text(report, out)
+    if len(ranked) > len(shown):
+        out.write(f"{len(shown)} of {len(ranked)} problems shown as annotations "
+                  f"(GitHub's limit); all are listed above\n")
+
+
+@register("problems", "sarif")
+def render_sarif(report: Report, out: Output, **_: Any) -> None:
+    codes = sorted({p.code for p in report.problems})
+    rules = [{"id": code, "name": code, "shortDescription": {"text": code.replace("-", " ")}}
+             for code in codes]
+    results = []
+    for p in report.problems:
+        location: dict[str, Any] = {"artifactLocation": {"uri": report.path_prefix + p.path}}
+        if p.line:
+            location["region"] = {"startLine": p.line, "startColumn": p.column}
+        result: dict[str, Any] = {
+            "ruleId": p.code,
+            "ruleIndex": codes.index(p.code),
+            "level": "error" if p.is_error else "warning",
+            "message": {"text": p.message + (f" ({p.hint})" if p.hint else "")},
+            "locations": [{"physicalLocation": location}],
+        }
+        if p.pointer:
+            result["properties"] = {"pointer": p.pointer}
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "ledger", "version": __version__,
+                                "informationUri": "https://pypi.org/project/incident-ledger/",
+                                "rules": rules}},
+            "results": results,
+        }],
+    }
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,199 @@
+"""Lists of records (table, json, jsonl, csv, ids, yaml) and one record (show)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ledger import model
+from ledger.render import Output, register
+
+Rows = Iterable[tuple[str, dict[str, Any]]]
+
+
+def _with_path(path: str, record: dict[str, Any]) -> dict[str, Any]:
+    return {**record, "path": path}
+
+
+@register("records", "json")
+def render_json(rows: Rows, out: Output, **_: Any) -> None:
+    out.write("[")
+    first = True
+    for path, record in rows:
+        out.write(("\n" if first else ",\n") + json.dumps(_with_path(path, record), ensure_ascii=False))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
+
+
+@register("records", "jsonl")
+def render_jsonl(rows: Rows, out: Output, **_: Any) -> None:
+    for path, record in rows:
+        out.write(json.dumps(_with_path(path, record), ensure_ascii=False) + "\n")
+
+
+@register("records", "ids")
+def render_ids(rows: Rows, out: Output, **_: Any) -> None:
+    for _path, record in rows:
+        out.write(f"{record.get('id', '')}\n")
+
+
+@register("records", "csv")
+def render_csv(rows: Rows, out: Output, **_: Any) -> None:
+    writer: Any = None
+    for path, record in rows:
+        row = model.flat_row(path, record)
+        if writer is None:
+            writer = csv.DictWriter(out.stream, fieldnames=list(row), lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(row)
+    if writer is None:
+        out.write(",".join(model.flat_row("", {})) + "\n")
+
+
+@register("records", "yaml")
+def render_yaml(rows: Rows, out: Output, **_: Any) -> None:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    yaml.width = 1 << 30
+    yaml.sort_base_mapping_type_on_output = False  # keep the stored key order
+    for path, record in rows:
+        out.write("---\n")
+        yaml.dump(_with_path(path, record), out.stream)
+
+
+def _lock(record: dict[str, Any]) -> str:
+    level = record.get("confidentiality", "public")
+    return "" if level in (None, "public") else f" [{level}]"
+
+
+@register("records", "table")
+def render_table(rows: Rows, out: Output, **_: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, expand=False, pad_edge=False, header_style="bold")
+    table.add_column("id", overflow="fold", min_width=12, no_wrap=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("country", no_wrap=True)
+    table.add_column("acts", overflow="fold")
+    table.add_column("title", overflow="fold", ratio=1, min_width=12)
+    count = 0
+    for _path, record in rows:
+        count += 1
+        table.add_row(Text(str(record.get("id", ""))), Text(str(record.get("date", ""))),
+                      Text(model.country(record)), Text(", ".join(model.act_types(record))),
+                      Text(str(record.get("title", "")) + _lock(record)))
+    console = out.console()
+    console.print(table)
+    console.print(Text(f"{count} incident{'s' if count != 1 else ''}", style="dim"))
+
+
+# -- one record ---------------------------------------------------------------
+
+@register("record", "json")
+def render_record_json(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -> None:
+    out.write(json.dumps(_with_path(*row), ensure_ascii=False, indent=2) + "\n")
+
+
+@register("record", "yaml")
+def render_record_yaml(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -> None:
+    render_yaml([row], out)
+
+
+@register("record", "text")
+def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -> None:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from ledger import edtf
+
+    path, r = row
+    console = out.console()
+    head = Text()
+    head.append(str(r.get("title", "")), style="bold")
+    head.append(f"\n{r.get('id', '')}", style="dim")
+    head.append(f"   {path}", style="dim")
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    date = str(r.get("date", ""))
+    try:
+        when = f"{date}  ({edtf.parse(date).describe()})"
+    except edtf.EdtfError:
+        when = date
+    if r.get("date_text"):
+        when += f'  "{r["date_text"]}"'
+    facts.add_row("when", Text(when))
+    facts.add_row("where", Text(model.location_text(r)))
+    facts.add_row("status", Text(str(r.get("status", ""))))
+    level = r.get("confidentiality", "public")
+    facts.add_row("confidentiality", Text(str(level), style="bold red" if level != "public" else ""))
+    for key in ("rights", "tags", "related"):
+        if model.strings(r, key):
+            facts.add_row(key, Text(", ".join(model.strings(r, key))))
+    if r.get("duplicate_of"):
+        facts.add_row("duplicate of", Text(str(r["duplicate_of"])))
+    parts: list[Any] = [head, Text(""), facts]
+
+    names = model.actor_names(r)
+    acts = Table(title="acts", title_justify="left", show_edge=False, expand=True)
+    for col in ("type", "date", "victims", "perpetrators", "outcome"):
+        acts.add_column(col, overflow="fold")
+    for act in model.items(r, "acts"):
+        def who(role: str, act: dict[str, Any] = act) -> str:
+            refs = act.get(role)
+            return ", ".join(names.get(str(x), str(x)) for x in refs) if isinstance(refs, list) else ""
+        acts.add_row(Text(str(act.get("type", ""))), Text(str(act.get("date", ""))),
+                     Text(who("victims")), Text(who("perpetrators")),
+                     Text(str(act.get("outcome", act.get("legal_basis", "")))))
+    parts += [Text(""), acts]
+
+    actors = model.items(r, "actors")
+    if actors:
+        t = Table(title="actors", title_justify="left", show_edge=False, expand=True)
+        for col in ("ref", "name", "other names", "kind", "role"):
+            t.add_column(col, overflow="fold")
+        for a in actors:
+            other = a.get("names") if isinstance(a.get("names"), dict) else {}
+            assert isinstance(other, dict)
+            lock = " [confidential]" if a.get("confidential") else ""
+            t.add_row(Text(str(a.get("ref", ""))), Text(str(a.get("name", "")) + lock,
+                                                       style="red" if lock else ""),
+                      Text("; ".join(f"{k}: {v}" for k, v in other.items())),
+                      Text(str(a.get("kind", ""))),
+                      Text(", ".join(str(x) for x in (a.get("occupation"), a.get("affiliation")) if x)))
+        parts += [Text(""), t]
+    sources = model.items(r, "sources")
+    if sources:
+        t = Table(title="sources", title_justify="left", show_edge=False, expand=True)
+        for col in ("ref", "source", "published", "type", "reliability"):
+            t.add_column(col, overflow="fold")
+        for s in sources:
+            lock = " [confidential]" if s.get("confidential") else ""
+            label = " — ".join(str(x) for x in (s.get("publisher"), s.get("title")) if x)
+            link = s.get("url") or s.get("file") or ""
+            t.add_row(Text(str(s.get("ref", ""))), Text(label + (f"\n{link}" if link else "") + lock),
+                      Text(str(s.get("published", ""))), Text(str(s.get("type", ""))),
+                      Text(str(s.get("reliability", ""))))
+        parts += [Text(""), t]
+    interventions = model.items(r, "interventions")
+    if interventions:
+        t = Table(title="interventions", title_justify="left", show_edge=False, expand=True)
+        for col in ("type", "by", "to", "date"):
+            t.add_column(col, overflow="fold")
+        for iv in interventions:
+            t.add_row(*(Text(str(iv.get(k, ""))) for k in ("type", "by", "to", "date")))
+        parts += [Text(""), t]
+    if r.get("description"):
+        parts += [Text(""), Text(str(r["description"]).rstrip())]
+    if isinstance(r.get("recorded"), dict):
+        rec = r["recorded"]
+        parts += [Text(f"\nrecorded by {rec.get('by', '?')} on {rec.get('on', '?')}", style="dim")]
+    console.print(Panel(Group(*parts), expand=True))

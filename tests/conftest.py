@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(autouse=True)
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pin the terminal so tables wrap the same way everywhere.
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("LINES", "40")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("LEDGER_DIR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Researcher")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.org")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Researcher")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.org")
+
+
+def invoke(args: list[str], *, input: str | None = None, cwd: Path | None = None) -> Result:
+    """Run the real entry point in-process, as the console script would."""
+    from ledger import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdout, sys.stderr, sys.stdin
+    old_cwd = Path.cwd()
+    sys.stdout, sys.stderr = out, err
+    sys.stdin = io.StringIO(input or "")
+    code = 0
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        cli.state.ledger_dir = None
+        cli.main(args)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdout, sys.stderr, sys.stdin = old
+        os.chdir(old_cwd)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def ledger_dir(tmp_path: Path) -> Path:
+    """A copy of the example ledger (schema + incidents) in a fresh folder."""
+    root = tmp_path / "ledger"
+    root.mkdir()
+    shutil.copytree(REPO / "schema", root / "schema")
+    shutil.copytree(REPO / "incidents", root / "incidents")
+    return root
+
+
+@pytest.fixture
+def run(ledger_dir: Path):  # type: ignore[no-untyped-def]
+    def _run(*args: str, input: str | None = None) -> Result:
+        return invoke(["--ledger", str(ledger_dir), *args], input=input)
+    return _run

@@ -1,0 +1,141 @@
+"""The example ledger through the real entry point, as a new user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, invoke
+
+COMMANDS = ["validate", "fmt", "list", "show"]
+
+
+def test_version() -> None:
+    result = invoke(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ledger ")
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command: str | None) -> None:
+    result = invoke([command, "--help"] if command else ["--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+    if command:
+        assert len(result.stdout.strip().splitlines()) > 3
+
+
+def test_validate_example_ledger(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("validate")
+    assert result.exit_code == 0, result.stdout
+    assert "ok:" in result.stdout
+
+
+def test_validate_json_shape(run) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads(run("validate", "--format", "json").stdout)
+    assert doc["version"] == 1 and doc["ok"] is True and doc["files"] >= 4
+    assert doc["problems"] == []
+
+
+def test_list_json_names_the_three_activists(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("list", "--format", "json")
+    assert result.exit_code == 0
+    records = json.loads(result.stdout)
+    text = json.dumps(records, ensure_ascii=False)
+    for name in ("Ilyashev", "Shuraev", "Shamshet", "Ильяшев"):
+        assert name in text
+    for r in records:
+        assert r["path"].startswith("incidents/")
+        assert isinstance(r["date"], str)
+
+
+@pytest.mark.parametrize("fmt", ["table", "jsonl", "csv", "ids", "yaml"])
+def test_list_formats(run, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    result = run("list", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert "ilyashev" in result.stdout.lower()
+    if fmt == "jsonl":
+        assert all(json.loads(line)["id"] for line in result.stdout.splitlines())
+    if fmt == "ids":
+        assert len(result.stdout.splitlines()) == len(list((REPO / "incidents").rglob("*.yaml")))
+    if fmt == "csv":
+        assert result.stdout.splitlines()[0].startswith("id,title,date,")
+
+
+def test_table_fits_narrow_terminal(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "70")
+    result = run("list")
+    assert max(len(line) for line in result.stdout.splitlines()) <= 70
+
+
+def test_show_by_prefix(run) -> None:  # type: ignore[no-untyped-def]
+    result = run("show", "2020-04-18-ilyashev")
+    assert result.exit_code == 0, result.stderr
+    assert "Alnur Ilyashev" in result.stdout and "Алнур Ильяшев" in result.stdout
+    assert "sentence" in result.stdout
+
+
+def test_show_ambiguous_and_unknown(run) -> None:  # type: ignore[no-untyped-def]
+    amb = run("show", "2020-04")
+    assert amb.exit_code == 2 and "matches" in amb.stderr
+    none = run("show", "nope-nothing")
+    assert none.exit_code == 1 and "no incident" in none.stderr
+
+
+def test_fmt_check_clean_and_modeline(run, ledger_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("fmt", "--check")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    for path in (ledger_dir / "incidents").rglob("*.yaml"):
+        assert path.read_text(encoding="utf-8").startswith(
+            "# yaml-language-server: $schema=../../schema/incident.schema.json\n---\n")
+
+
+def test_no_ledger_found_exits_3(tmp_path: Path) -> None:
+    result = invoke(["validate"], cwd=tmp_path)
+    assert result.exit_code == 3
+    assert "no ledger found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_broken_schema_exits_3(ledger_dir: Path) -> None:
+    (ledger_dir / "schema" / "incident.schema.json").write_text('{"type": "object", "properties": ')
+    result = invoke(["--ledger", str(ledger_dir), "validate"])
+    assert result.exit_code == 3
+    assert "incident.schema.json" in result.stderr
+
+
+def test_invalid_schema_exits_3(ledger_dir: Path) -> None:
+    (ledger_dir / "schema" / "incident.schema.json").write_text('{"type": "object", "minProperties": "x"}')
+    result = invoke(["--ledger", str(ledger_dir), "validate"])
+    assert result.exit_code == 3 and "broken schema" in result.stderr
+
+
+def test_usage_error_exits_2(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("list", "--format", "nope").exit_code == 2
+    assert run("validate", "/nonexistent/file.yaml").exit_code == 2
+
+
+def test_ledger_found_from_subfolder(ledger_dir: Path) -> None:
+    result = invoke(["validate"], cwd=ledger_dir / "incidents" / "2020")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_ledger_dir_env(ledger_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGER_DIR", str(ledger_dir))
+    result = invoke(["list", "--format", "ids"], cwd=tmp_path)
+    assert result.exit_code == 0 and "ilyashev" in result.stdout
+
+
+def test_installed_console_script(ledger_dir: Path) -> None:
+    """The real `ledger` executable, in a separate process."""
+    exe = Path(sys.executable).with_name("ledger")
+    assert exe.exists(), "install the package (pip install -e '.[test]') before testing"
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run([str(exe), "--ledger", str(ledger_dir), "validate", "--format", "json"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["ok"] is True
