@@ -39,17 +39,24 @@ Not supported (rejected with a message saying so): the rest of level 2
 (qualifying part of a date, sets ``[...]``/``{...}``, exponential years,
 significant digits, seasons 25-41), and times of day inside intervals.
 
+Use ``parse(text)`` for an :class:`Edtf` (bounds, ``describe()``), ``is_valid``
+and ``bounds`` as shortcuts, and ``parse_bound`` for command-line filters.
+
 Bounds
     ``lower``/``upper`` are the earliest and latest day a value can denote.
     Python dates only cover the years 1-9999, so earlier years clamp to
     ``date.min`` and later ones to ``date.max``.  Qualifiers do not widen the
     bounds: how far "approximately" reaches is the caller's policy.  An interval
-    whose end is certainly before its start is rejected; one that merely might
-    be (``2020/2020-03``) is accepted.  Future dates are not this module's
-    business.
+    is rejected only when its end certainly comes before its start (the end's
+    last day precedes the start's first day, compared before clamping), so
+    overlapping ends such as ``2020/2020-03`` are accepted.  An interval needs a
+    date at one end at least: ``../..`` and ``/`` are rejected.  Future dates
+    are not this module's business.
+
+Nothing is stripped or normalised: ``' 2020'`` is an error, and error messages
+suggest the corrected value where there is an obvious one.
 """
 
-import calendar
 import datetime
 import re
 from dataclasses import dataclass
@@ -182,7 +189,7 @@ _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-# calendar.month_name follows the process locale; messages must not.
+# Not calendar.month_name: that follows the process locale; messages must not.
 _MONTH_BY_PREFIX = {name[:3].lower(): i for i, name in enumerate(_MONTH_NAMES, 1)}
 _SEASON_NAMES = {21: "spring", 22: "summer", 23: "autumn", 24: "winter"}
 _SEASON_BY_WORD = {name: n for n, name in _SEASON_NAMES.items()} | {"fall": 23}
@@ -236,10 +243,15 @@ def _to_date(ymd: _Ymd) -> datetime.date:
     return datetime.date(year, month, day)
 
 
+def _is_leap(year: int) -> bool:
+    # Not calendar.isleap: importing calendar costs more start-up time than this
+    # whole module.  Python's modulo makes the rule right for years <= 0 too
+    # (astronomical 0000 and -0004 are leap years).
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
 def _month_days(year: int, month: int) -> int:
-    # calendar.monthrange() fails for years < 1; isleap() is plain arithmetic
-    # and, with Python's modulo, right for astronomical years <= 0 as well.
-    if month == 2 and not calendar.isleap(year):
+    if month == 2 and not _is_leap(year):
         return 28
     return _MAX_DAYS[month]
 
@@ -252,7 +264,7 @@ def _parse_ends(text: str) -> tuple["_Part | str", "_Part | str", bool]:
     try:
         match = _DATE_RE.fullmatch(text)
         if match is not None:  # the common case, kept short
-            part = _date_part(match, text)
+            part = _date_part(match)
             return part, part, False
         return _parse_slow(text)
     except _Invalid as exc:
@@ -320,9 +332,7 @@ def _accepts(text: str) -> bool:
     return True
 
 
-def _parse_interval(
-    text: str, *, explain: bool = True
-) -> tuple["_Part | str", "_Part | str", bool]:
+def _parse_interval(text: str, *, explain: bool = True) -> tuple["_Part | str", "_Part | str", bool]:
     if text.count("/") > 1:
         raise _Invalid(_explain_slashes(text) if explain else "")
     start_text, end_text = text.split("/")
@@ -353,7 +363,7 @@ def _interval_end(text: str, which: str, explain: bool) -> "_Part | str":
 def _parse_part(text: str, *, allow_time: bool, explain: bool = True) -> _Part:
     match = _DATE_RE.fullmatch(text)
     if match is not None:
-        return _date_part(match, text)
+        return _date_part(match)
     match = _LONG_YEAR_RE.fullmatch(text)
     if match is not None:
         return _long_year_part(match)
@@ -365,7 +375,7 @@ def _parse_part(text: str, *, allow_time: bool, explain: bool = True) -> _Part:
     raise _Invalid(_explain(text) if explain else "")
 
 
-def _date_part(match: "re.Match[str]", text: str) -> _Part:
+def _date_part(match: "re.Match[str]") -> _Part:
     negative = match["sign"] == "-"
     year, month, day, qualifier = match["year"], match["month"], match["day"], match["qual"]
     if month is not None and "X" not in month and 21 <= int(month) <= 24:
@@ -383,9 +393,7 @@ def _long_year_part(match: "re.Match[str]") -> _Part:
         raise _Invalid(f"years of more than {_MAX_LONG_YEAR_DIGITS} digits are not supported")
     negative = match["sign"] == "-"
     year = -int(digits) if negative else int(digits)
-    return _Part(
-        "long", negative, digits, None, None, match["qual"], "", (year, 1, 1), (year, 12, 31)
-    )
+    return _Part("long", negative, digits, None, None, match["qual"], "", (year, 1, 1), (year, 12, 31))
 
 
 def _datetime_part(match: "re.Match[str]") -> _Part:
@@ -400,52 +408,66 @@ def _datetime_part(match: "re.Match[str]") -> _Part:
         tz_hours, tz_minutes = int(match["tzh"]), int(match["tzm"] or "0")
         offset = match["tz"]
         if tz_minutes > 59 or tz_hours * 60 + tz_minutes > 14 * 60:
-            raise _Invalid(f"{offset} is not a UTC offset (they run from -12:00 to +14:00)")
+            raise _Invalid(f"{offset} is not a UTC offset (at most 14:00 either way, e.g. +05:30)")
         # ISO 8601 writes a zero offset as Z or +00:00; -00:00 means something
         # else in RFC 3339 ("offset unknown"), so refuse the ambiguity.
         if match["tzsign"] == "-" and tz_hours == tz_minutes == 0:
             raise _Invalid("write a zero UTC offset as Z or +00:00, not -00:00")
     time = clock + (match["tz"] or "")
-    return _Part(
-        "datetime", negative, match["year"], match["month"], match["day"], "", time, first, last
-    )
+    return _Part("datetime", negative, match["year"], match["month"], match["day"], "", time, first, last)
 
 
-def _years(negative: bool, digits: str) -> list[int]:
-    """Every year the pattern can stand for, in ascending order."""
+def _year_range(negative: bool, digits: str) -> tuple[int, int]:
+    """The earliest and latest year the pattern can stand for."""
     if "X" not in digits:
         value = int(digits)
         if negative and value == 0:
             raise _Invalid("there is no year -0000; the year zero is 0000")
-        return [-value if negative else value]
+        return (-value, -value) if negative else (value, value)
+    low, high = int(digits.replace("X", "0")), int(digits.replace("X", "9"))
+    if not negative:
+        return low, high
+    if low == 0:  # -0000 is not a year: the nearest the pattern gets is its last X = 1
+        low = 10 ** (3 - digits.rindex("X"))
+    return -high, -low
+
+
+def _leap_years(negative: bool, digits: str) -> list[int]:
+    """Every leap year the pattern can stand for, in ascending order."""
     values = [int(digits.replace("X", "0"))]
     # Most significant X first, so that the list comes out sorted.
     for position, char in enumerate(digits):
         if char == "X":
             weight = 10 ** (3 - position)
             values = [v + d * weight for v in values for d in range(10)]
-    if not negative:
-        return values
-    # -0000 is not a year, so the pattern cannot mean it.
-    return [-v for v in reversed(values) if v != 0]
+    years = [-v for v in reversed(values) if v != 0] if negative else values
+    return [y for y in years if _is_leap(y)]
 
 
 def _candidates(pattern: str, highest: int, what: str) -> list[int]:
-    values = [
-        n
-        for n in range(1, highest + 1)
-        if all(p in ("X", c) for p, c in zip(pattern, f"{n:02d}", strict=True))
-    ]
+    key = (pattern, highest)
+    values = _CANDIDATES.get(key)
+    if values is None:
+        values = [
+            n
+            for n in range(1, highest + 1)
+            if all(p in ("X", c) for p, c in zip(pattern, f"{n:02d}", strict=True))
+        ]
+        # At most 11 * 11 patterns each for months and days, so this stays small.
+        _CANDIDATES[key] = values
     if not values:
         raise _Invalid(f"no {what} matches '{pattern}' ({what}s are 01-{highest:02d})")
     return values
 
 
+_CANDIDATES: dict[tuple[str, int], list[int]] = {}
+
+
 def _span(negative: bool, year: str, month: str | None, day: str | None) -> tuple[_Ymd, _Ymd]:
     """The first and last real day matching year/month/day patterns."""
-    years = _years(negative, year)
+    first_year, last_year = _year_range(negative, year)
     if month is None:
-        return (years[0], 1, 1), (years[-1], 12, 31)
+        return (first_year, 1, 1), (last_year, 12, 31)
     if "X" in month:
         months = _candidates(month, 12, "month")
     else:
@@ -454,7 +476,12 @@ def _span(negative: bool, year: str, month: str | None, day: str | None) -> tupl
             raise _Invalid(_bad_month(number))
         months = [number]
     if day is None:
-        return (years[0], months[0], 1), (years[-1], months[-1], _month_days(years[-1], months[-1]))
+        last_month = months[-1]
+        return (first_year, months[0], 1), (
+            last_year,
+            last_month,
+            _month_days(last_year, last_month),
+        )
     if "X" in day:
         days = _candidates(day, 31, "day")
     else:
@@ -464,25 +491,29 @@ def _span(negative: bool, year: str, month: str | None, day: str | None) -> tupl
         days = [number]
     pairs = [(m, d) for m in months for d in days if d <= _MAX_DAYS[m]]
     if not pairs:
-        raise _Invalid(_bad_day(years, year, months, month, day))
+        raise _Invalid(_bad_day(first_year, year, months, month, day))
     if all(pair == (2, 29) for pair in pairs):
-        leap_years = [y for y in years if calendar.isleap(y)]
-        if not leap_years:
-            raise _Invalid(_bad_day(years, year, months, month, day))
-        years = leap_years
+        if "X" not in year:
+            if not _is_leap(first_year):
+                raise _Invalid(_bad_day(first_year, year, months, month, day))
+        else:
+            leap_years = _leap_years(negative, year)
+            if not leap_years:
+                raise _Invalid(_bad_day(first_year, year, months, month, day))
+            first_year, last_year = leap_years[0], leap_years[-1]
     # Unless only 29 February fits (handled above), every year has a fitting
     # month and day, so next() always finds one.
-    first_year, last_year = years[0], years[-1]
     fm, fd = next((m, d) for m, d in pairs if d <= _month_days(first_year, m))
     lm, ld = next((m, d) for m, d in reversed(pairs) if d <= _month_days(last_year, m))
     return (first_year, fm, fd), (last_year, lm, ld)
 
 
 def _season_span(negative: bool, year: str, season: int) -> tuple[_Ymd, _Ymd]:
-    years = _years(negative, year)
+    first_year, last_year = _year_range(negative, year)
     first_month, last_month = _SEASON_MONTHS[season]
-    last_year = years[-1] + 1 if season == 24 else years[-1]
-    return (years[0], first_month, 1), (
+    if season == 24:
+        last_year += 1
+    return (first_year, first_month, 1), (
         last_year,
         last_month,
         _month_days(last_year, last_month),
@@ -498,9 +529,9 @@ def _bad_month(number: int) -> str:
     return f"month {number:02d} does not exist (months are 01-12, or 21-24 for seasons)"
 
 
-def _bad_day(years: list[int], year: str, months: list[int], month: str, day: str) -> str:
+def _bad_day(y: int, year: str, months: list[int], month: str, day: str) -> str:
     if "X" not in year + month + day:
-        y, m, d = years[0], months[0], int(day)
+        m, d = months[0], int(day)
         if d > 31:
             return f"day {d} does not exist in any month"
         name = f"{_MONTH_NAMES[m - 1]} {_year_name(y)}"
@@ -641,9 +672,7 @@ def _explain_words(text: str) -> str:
         if len(word) >= 3 and word[:3].lower() in _MONTH_BY_PREFIX
     ]
     seasons = [
-        _SEASON_BY_WORD[word.lower()]
-        for word in _LETTERS_RE.findall(text)
-        if word.lower() in _SEASON_BY_WORD
+        _SEASON_BY_WORD[word.lower()] for word in _LETTERS_RE.findall(text) if word.lower() in _SEASON_BY_WORD
     ]
     numbers = _NUMBER_RE.findall(text)
     years = [n for n in numbers if len(n) == 4]
