@@ -1,0 +1,48 @@
+"""Exports as text: CSV (one table), JSON Lines and JSON.  SQLite is not a
+text format; ``export.write_sqlite`` fills a database instead."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ledger import export
+from ledger.render import Output, register
+from ledger.render.records import render_jsonl
+from ledger.schema import SUPPORTED_VERSION, Schema
+
+
+@dataclass
+class Export:
+    rows: Iterable[tuple[str, dict[str, Any]]]
+    schema: Schema
+    table: str = "incidents"
+    public: bool = False
+
+
+@register("export", "csv")
+def render_csv(result: Export, out: Output, **_: Any) -> None:
+    columns = export.table_columns(result.schema, result.table)
+    writer = csv.DictWriter(out.stream, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(export.table_rows(result.schema, result.table, result.rows))
+
+
+@register("export", "jsonl")
+def render_export_jsonl(result: Export, out: Output, **_: Any) -> None:
+    render_jsonl(result.rows, out)
+
+
+@register("export", "json")
+def render_json(result: Export, out: Output, **_: Any) -> None:
+    # Written record by record: an export of the whole ledger need not fit in a string.
+    out.write(json.dumps({"version": 1, "schema_version": SUPPORTED_VERSION,
+                          "public": result.public})[:-1] + ', "incidents": [')
+    first = True
+    for path, record in result.rows:
+        out.write(("\n" if first else ",\n") + json.dumps({**record, "path": path}, ensure_ascii=False))
+        first = False
+    out.write("\n]}\n" if not first else "]}\n")

@@ -1,0 +1,133 @@
+"""Summaries: a bar chart or pivot table in the terminal, and json, csv, markdown."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from ledger.render import Output, register
+from ledger.summary import Summary, Value
+
+NONE_LABEL = "(none)"
+# Eighths of a block, so short bars still differ by less than one character.
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_FULL = "█"
+
+
+def _label(value: Value) -> str:
+    return NONE_LABEL if value is None else str(value)
+
+
+def _note(summary: Summary) -> str:
+    noun = "incident" if summary.total == 1 else "incidents"
+    text = f"{summary.total} {noun}"
+    if summary.multiple and summary.total:
+        text += "; an incident counts once under each of its values, so counts can add up to more"
+    return text
+
+
+def bar(count: int, largest: int, width: int) -> str:
+    """A horizontal bar of `width` characters at most, in plain block characters."""
+    if count <= 0 or largest <= 0:
+        return ""
+    eighths = max(1, round(count / largest * width * 8))
+    full, rest = divmod(eighths, 8)
+    return _FULL * full + (_EIGHTHS[rest] if rest else "")
+
+
+@register("summary", "json")
+def render_json(summary: Summary, out: Output, **_: Any) -> None:
+    doc = {"version": 1, "by": summary.by, "total": summary.total,
+           "rows": [{**dict(zip(summary.by, combo, strict=True)), "count": n} for combo, n in summary.rows]}
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+@register("summary", "csv")
+def render_csv(summary: Summary, out: Output, **_: Any) -> None:
+    writer = csv.writer(out.stream, lineterminator="\n")
+    writer.writerow([*summary.by, "count"])
+    for combo, n in summary.rows:
+        writer.writerow([*("" if v is None else v for v in combo), n])
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+@register("summary", "markdown")
+def render_markdown(summary: Summary, out: Output, **_: Any) -> None:
+    if len(summary.keys) == 1:
+        header = [summary.by[0], "count"]
+        body = [[_label(combo[0]), str(n)] for combo, n in summary.rows]
+        align = ["---", "---:"]
+    else:
+        header, body = _pivot(summary)
+        align = ["---"] + ["---:"] * (len(header) - 1)
+    lines = [header, align, *body]
+    out.write("".join("| " + " | ".join(_md(c) for c in line) + " |\n" for line in lines))
+    out.write(f"\n{_note(summary)}\n")
+
+
+def _pivot(summary: Summary) -> tuple[list[str], list[list[str]]]:
+    """Header and body of a pivot: first key down, second key across, totals last.
+
+    Totals are incidents, not sums of cells: with a multi-valued key an
+    incident sits in several cells but counts once in its total.
+    """
+    rows, cols = summary.order
+    first, second = summary.margins
+    header = [f"{summary.by[0]} \\ {summary.by[1]}", *(_label(c) for c in cols), "total"]
+    body = [[_label(r), *(_cell(summary.cells.get((r, c), 0)) for c in cols), str(first[r])]
+            for r in rows]
+    body.append(["total", *(str(second[c]) for c in cols), str(summary.total)])
+    return header, body
+
+
+def _cell(n: int) -> str:
+    return str(n) if n else "·"
+
+
+@register("summary", "table")
+def render_table(summary: Summary, out: Output, **_: Any) -> None:
+    from rich import box
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    console = out.console()
+    if len(summary.keys) == 2:
+        header, body = _pivot(summary)
+        # One space between columns: a year-by-country pivot of 15 years fits 100 columns.
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, padding=(0, 0))
+        table.add_column(Text(header[0]), overflow="fold")
+        for name in header[1:]:
+            table.add_column(Text(name), justify="right", no_wrap=True)
+        for i, line in enumerate(body):
+            table.add_row(*(Text(c) for c in line), end_section=i == len(body) - 2)
+        natural = Measurement.get(console, console.options.update_width(1 << 16), table).maximum
+        if natural > console.width:
+            # Squeezed, a pivot becomes unreadable: print it whole, wider than the terminal.
+            console = Output(out.stream, width=natural).console()
+            console.print(table)
+            console.print(Text(f"wider than the terminal: put the key with fewer values second "
+                               f"(--by {summary.by[1]} --by {summary.by[0]}), or use --format csv",
+                               style="dim"))
+        else:
+            console.print(table)
+    else:
+        rows = summary.rows
+        labels = [_label(combo[0]) for combo, _n in rows]
+        largest = max((n for _c, n in rows), default=0)
+        label_width = min(max([len(summary.by[0]), *map(len, labels)]), max(12, console.width // 3))
+        count_width = max(len("count"), len(str(largest)))
+        # What the other columns and the separators leave for the bars.
+        bar_width = max(8, console.width - label_width - count_width - 4)
+        table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+        table.add_column(Text(summary.by[0]), max_width=label_width, overflow="ellipsis", no_wrap=True)
+        table.add_column("count", justify="right", no_wrap=True)
+        table.add_column("", no_wrap=True, overflow="crop")
+        for label, (_c, n) in zip(labels, rows, strict=True):
+            table.add_row(Text(label), Text(str(n)), Text(bar(n, largest, bar_width), style="cyan"))
+        console.print(table)
+    console.print(Text(_note(summary), style="dim"))
