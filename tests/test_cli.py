@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO, invoke
 
-COMMANDS = ["validate", "fmt", "list", "show"]
+COMMANDS = ["validate", "fmt", "list", "show", "summary", "actors", "export"]
 
 
 def test_version() -> None:

@@ -39,7 +39,7 @@ def _rt_yaml() -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import RoundTripConstructor
 
-    class _Constructor(RoundTripConstructor):  # type: ignore[misc]
+    class _Constructor(RoundTripConstructor):
         pass
 
     # Keep dates as the text written: an impossible date (2021-02-30) must not
@@ -75,12 +75,15 @@ def _split_header(text: str) -> str:
     return "\n".join([*kept, *lines[i:]])
 
 
-def format_text(text: str, schema_ref: str, key_order: KeyOrder) -> str:
+def format_text(text: str, schema_ref: str, key_order: KeyOrder,
+                transform: Callable[[Any], None] | None = None) -> str:
     """Canonical form of one record's text.
 
     Raises FormatError (never touching anything) when the text is not a
     record that parses; the same rules as validation apply, so a file that
-    validate cannot read is never rewritten.
+    validate cannot read is never rewritten.  transform, when given, changes
+    the loaded mapping in place first (``ledger add`` completes a record
+    this way, so the comments the user wrote survive).
     """
     data, issue = yamlio.parse(text)
     if data is None:
@@ -89,6 +92,8 @@ def format_text(text: str, schema_ref: str, key_order: KeyOrder) -> str:
     yaml = _rt_yaml()
     body = _split_header(text)
     doc = yaml.load(body)
+    if transform is not None:
+        transform(doc)
     doc = _canonical(doc, (), key_order)
     out = io.StringIO()
     yaml.dump(doc, out)
@@ -96,6 +101,26 @@ def format_text(text: str, schema_ref: str, key_order: KeyOrder) -> str:
     result = "\n".join(line.rstrip() for line in result.split("\n")).rstrip("\n") + "\n"
     result = modeline(schema_ref) + "\n" + result
     return result
+
+
+def append_item(text: str, key: str, item: dict[str, Any]) -> str:
+    """The record's text with item added at the end of its top-level list key
+    (created if absent), every comment kept.  Not canonical yet: pass the
+    result through format_text.  Raises FormatError like format_text."""
+    data, issue = yamlio.parse(text)
+    if data is None:
+        assert issue is not None
+        raise FormatError(issue)
+    yaml = _rt_yaml()
+    doc = yaml.load(_split_header(text))
+    if key not in doc:
+        doc[key] = []
+    if not isinstance(doc[key], list):
+        raise FormatError(yamlio.YamlIssue(1, 1, "not-a-list", f"{key} is not a list"))
+    doc[key].append(item)
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return out.getvalue()
 
 
 def _canonical(node: Any, path: tuple[str, ...], key_order: KeyOrder, column: int = 0) -> Any:
@@ -172,7 +197,7 @@ def _detach_lines(node: Any, key: Any) -> str:
     if nl == -1 or not text[nl + 1:].strip():
         return ""
     token.value = text[: nl + 1]
-    return text[nl + 1:]
+    return str(text[nl + 1:])
 
 
 def _reorder(node: Any, wanted: list[Any], column: int) -> None:

@@ -75,6 +75,8 @@ def flat_row(path: str, record: Record) -> dict[str, str]:
     loc = record.get("location") if isinstance(record.get("location"), dict) else {}
     assert isinstance(loc, dict)
     sources = items(record, "sources")
+    recorded = record.get("recorded") if isinstance(record.get("recorded"), dict) else {}
+    assert isinstance(recorded, dict)
 
     def j(values: list[str]) -> str:
         return "; ".join(values)
@@ -103,7 +105,7 @@ def flat_row(path: str, record: Record) -> dict[str, str]:
         "duplicate_of": str(record.get("duplicate_of", "")),
         "confidentiality": str(record.get("confidentiality", "public")),
         "description": str(record.get("description", "")),
-        "recorded_by": str((record.get("recorded") or {}).get("by", "")) if isinstance(record.get("recorded"), dict) else "",
-        "recorded_on": str((record.get("recorded") or {}).get("on", "")) if isinstance(record.get("recorded"), dict) else "",
+        "recorded_by": str(recorded.get("by", "")),
+        "recorded_on": str(recorded.get("on", "")),
         "path": path,
     }

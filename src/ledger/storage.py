@@ -7,12 +7,16 @@ data handed to it.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +144,37 @@ def iter_record_files(ledger: Ledger) -> Iterator[Path]:
     yield from found
 
 
+def scan_record_files(ledger: Ledger) -> list[tuple[Path, os.stat_result]]:
+    """Like iter_record_files, with each file's stat, in one pass of scandir
+    (no separate stat call per file: the warm path is a stat of the tree)."""
+    base = ledger.incidents_dir
+    if not base.is_dir():
+        raise LedgerError(f"{ledger.rel(base)}/ is missing",
+                          hint="a ledger keeps its records in incidents/")
+    found: list[tuple[str, Path, os.stat_result]] = []
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            elif entry.name.endswith(RECORD_SUFFIXES):
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue  # vanished or a dangling link: not a record
+                path = Path(entry.path)
+                found.append((path.relative_to(base).as_posix(), path, st))
+    found.sort(key=lambda t: t[0])
+    return [(p, st) for _, p, st in found]
+
+
 def _walk_error(exc: OSError) -> None:
     raise LedgerError(f"cannot read folder {exc.filename}: {exc.strerror}")
 
@@ -254,3 +289,240 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# -- new ledgers, editor copies, remembered answers (init, add, edit) -----------
+
+def is_ledger_root(folder: Path) -> bool:
+    return _is_root(folder)
+
+
+def existing(root: Path, rels: Iterable[str]) -> list[str]:
+    """Those of rels that already exist under root (as anything, even a dangling link)."""
+    return [rel for rel in rels if (root / rel).exists() or (root / rel).is_symlink()]
+
+
+def read_document(path: Path, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """A document named on the command line (`ledger add --from FILE`)."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise UsageError(f"{path} is larger than {limit // 1048576} MB; a record is a few KB")
+    return data
+
+
+def edit_copy(folder: Path, name: str, text: str) -> Path:
+    """A temporary copy of a record for $EDITOR.  It sits beside the records,
+    so the modeline's relative schema path (and with it the editor's
+    completion) still works, under a dot name that no command reads as a
+    record.  The caller removes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".edit.yaml")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return Path(tmp)
+
+
+def _state_dir() -> Path:
+    # XDG's place for state worth keeping between runs but not worth backing
+    # up: never inside a ledger, which is shared through git.
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "incident-ledger"
+
+
+def read_user_state(name: str) -> dict[str, Any]:
+    """A small JSON document from the user's state folder; {} when absent or unreadable."""
+    import json
+
+    try:
+        data = json.loads((_state_dir() / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_user_state(name: str, data: dict[str, Any]) -> None:
+    import json
+
+    # Remembered answers are a convenience: never fail a command over them.
+    with contextlib.suppress(OSError):
+        write_atomic(_state_dir() / name, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# -- evidence files -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FileState:
+    """What the file system says about one evidence file."""
+
+    status: str  # "ok" | "missing" | "outside" | "not-a-file" | "unreadable"
+    path: Path | None = None
+    stat: os.stat_result | None = None
+    sha256: str = ""
+
+
+def locate_evidence(root: Path, rel: str) -> FileState:
+    """Find root/rel without reading it; symlinks are followed, and a path
+    that ends up outside root (by `..`, an absolute path or a link) is
+    reported as such and never opened."""
+    try:
+        target = (root / rel).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return FileState("unreadable")
+    if root not in target.parents:
+        return FileState("outside")
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return FileState("missing", target)
+    except OSError:
+        return FileState("unreadable", target)
+    # A FIFO or device would block or never end: only regular files are hashed.
+    if not stat.S_ISREG(st.st_mode):
+        return FileState("not-a-file", target, st)
+    return FileState("ok", target, st)
+
+
+def hash_evidence(found: FileState) -> FileState:
+    """found with its sha256, or marked unreadable."""
+    if found.status != "ok" or found.path is None:
+        return found
+    try:
+        return replace(found, sha256=sha256_file(found.path))
+    except OSError:
+        return replace(found, status="unreadable")
+
+
+def place_file(source: Path, dest: Path, *, link: bool = False) -> tuple[bool, str]:
+    """Put a copy (or, with link, a hard link) of source at dest, never
+    replacing another file: (False, digest) when dest already holds the same
+    bytes, (True, digest) when placed; FileExistsError when dest holds other
+    bytes.  The digest is of what dest holds.  A copy appears all at once
+    (written beside dest, then linked into place)."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        # A file where the folder should be: not a name clash to retry around.
+        raise NotADirectoryError(errno.ENOTDIR, "a file is in the way", str(dest.parent)) from None
+    if dest.exists() or dest.is_symlink():
+        if dest.is_symlink() or not dest.is_file() or sha256_file(dest) != sha256_file(source):
+            raise FileExistsError(dest)
+        return False, sha256_file(dest)
+    if link:
+        os.link(source, dest)
+        return True, sha256_file(dest)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    h = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                h.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        try:
+            os.link(tmp, dest)
+        except FileExistsError:
+            raise
+        except OSError:
+            # File systems without hard links: O_EXCL keeps the no-overwrite promise.
+            with open(tmp, "rb") as src, open(dest, "xb") as out:
+                for block in iter(lambda: src.read(1 << 20), b""):
+                    out.write(block)
+    finally:
+        os.unlink(tmp)
+    return True, h.hexdigest()
+
+
+def remove_file(path: Path) -> None:
+    """Undo a place_file when what it was for could not be completed
+    (its folder goes too, if that leaves it empty)."""
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
+# -- output files (export) --------------------------------------------------------
+
+@contextmanager
+def output_file(path: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """A temporary file beside path for the caller to fill; moved into place
+    when the block ends without error and removed otherwise, so readers see
+    the old file or the whole new one, never half of it.
+
+    Without overwrite an existing path is refused before any work is done,
+    and the final step (a hard link) never replaces a file that appeared
+    meanwhile.
+    """
+    if path.is_dir():
+        raise LedgerError(f"cannot write {path}: it is a folder")
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise UsageError(f"{path} already exists", hint="pass --force to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from None
+    tmp = Path(name)
+    try:
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o666 & ~_umask())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists", hint="pass --force to replace it") from None
+    except OSError as exc:
+        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _link_new(tmp: Path, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        # File systems without hard links: claim the name with O_EXCL first.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        os.replace(tmp, path)
+
+
+@contextmanager
+def open_output(path: Path, *, overwrite: bool = False) -> Iterator[Any]:
+    """A text stream whose content replaces path atomically (see output_file)."""
+    with output_file(path, overwrite=overwrite) as tmp, \
+            tmp.open("w", encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+@contextmanager
+def sqlite_output(path: Path, *, overwrite: bool = False) -> Iterator[Any]:
+    """A connection to a new SQLite database that replaces path atomically."""
+    import sqlite3
+
+    with output_file(path, overwrite=overwrite) as tmp:
+        conn = sqlite3.connect(tmp)
+        try:
+            # No journal: an interrupted export leaves only the temporary file.
+            conn.execute("PRAGMA journal_mode = OFF")
+            yield conn
+            conn.commit()
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(f"cannot write {path}: {exc}") from None
+        finally:
+            conn.close()

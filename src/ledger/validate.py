@@ -11,16 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger import edtf, yamlio
 from ledger.problems import Problem
 from ledger.schema import Schema
 
-EDTF_FIELDS = (("date",), ("acts", "*", "date"), ("interventions", "*", "date"))
-DATE_FIELDS = (("recorded", "on"), ("sources", "*", "published"), ("sources", "*", "captured"))
+if TYPE_CHECKING:
+    from ledger.evidence import Lookup
+
+EDTF_FIELDS: tuple[tuple[str, ...], ...] = (("date",), ("acts", "*", "date"), ("interventions", "*", "date"))
+DATE_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("recorded", "on"), ("sources", "*", "published"), ("sources", "*", "captured"))
 
 
 KEY_CODES = frozenset({"schema-unknown-field", "schema-required", "duplicate-id"})
@@ -84,9 +88,22 @@ def _from_issue(path: str, issue: yamlio.YamlIssue) -> Problem:
 # -- JSON Schema ------------------------------------------------------------
 
 def schema_problems(path: str, data: Any, schema: Schema) -> list[Problem]:
+    if schema.is_valid(data):
+        return []
     out = []
     for err in schema.validator.iter_errors(data):
         out.extend(_explain(path, err, schema))
+    return out
+
+
+def value_problems(path: tuple[str, ...], value: Any, schema: Schema) -> list[Problem]:
+    """Schema problems of one field's value on its own, e.g. an answer being
+    typed for ("acts", "*", "type"); messages name the field as validate does."""
+    validator = schema.validator.evolve(schema=schema.subschema(path))
+    out = []
+    for err in validator.iter_errors(value):
+        err.path.extendleft(reversed([0 if p == "*" else p for p in path]))
+        out.extend(_explain("", err, schema))
     return out
 
 
@@ -112,7 +129,8 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         missing = [k for k in err.validator_value if isinstance(value, dict) and k not in value]
         name = missing[0] if missing else "?"
         desc = schema.resolve(sub.get("properties", {}).get(name, {})).get("description", "")
-        message = f"missing required field '{'.'.join([*map(str, [p for p in parts if not isinstance(p, int)]), name])}'"
+        prefix = "".join(f"{p}." for p in parts if not isinstance(p, int))
+        message = f"missing required field '{prefix}{name}'"
         hint = desc
     elif kw == "additionalProperties":
         extras = [k for k in value if k not in sub.get("properties", {})] if isinstance(value, dict) else []
@@ -140,7 +158,8 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         wanted = err.validator_value
         names = {"string": "text", "object": "a mapping", "array": "a list", "integer": "a whole number",
                  "number": "a number", "boolean": "true or false", "null": "empty"}
-        want = " or ".join(names.get(w, w) for w in (wanted if isinstance(wanted, list) else [wanted]))
+        want = " or ".join(names.get(str(w), str(w))
+                           for w in (wanted if isinstance(wanted, list) else [wanted]))
         message = f"{where} must be {want}, not {_type_name(value)}"
         if wanted == "string" and isinstance(value, int) and where.endswith("date"):
             hint = f"quote a year so it stays text: '{value}'"
@@ -165,11 +184,13 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         message = f"{where}: {_show(value)} has the wrong form"
         hint = sub.get("description", "") or f"it must match {err.validator_value}"
         if parts and parts[0] == "id":
-            hint = "lower-case letters, digits and '-', 3 to 100 characters, e.g. 2020-04-18-ilyashev-sentenced-k3q9"
+            hint = ("lower-case letters, digits and '-', 3 to 100 characters, "
+                    "e.g. 2020-04-18-ilyashev-sentenced-k3q9")
         elif parts and parts[0] == "tags":
             hint = "tags are kebab-case: lower-case words joined by '-', e.g. fake-news-law"
     elif kw == "minItems":
-        message = f"{where} needs at least {err.validator_value} item{'s' if err.validator_value != 1 else ''}"
+        plural = "s" if err.validator_value != 1 else ""
+        message = f"{where} needs at least {err.validator_value} item{plural}"
     elif kw == "minLength":
         message = f"{where} must not be empty"
     elif kw == "maxLength":
@@ -311,7 +332,20 @@ def record_problems(path: str, data: dict[str, Any], *, today: dt.date) -> list[
             if isinstance(rid, str) and value == rid:
                 out.append(Problem(path, 0, 0, "self-reference", f"{key} points to this record itself",
                                    pointer=pointer([key, i] if isinstance(values, list) else [key])))
+    out += _confidential_names(path, data)
     return out
+
+
+def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
+    """A confidential name written in text that a public export keeps."""
+    from ledger.redact import names_in_text
+
+    return [Problem(path, 0, 0, "confidential-name-in-text",
+                    f"{_field_name(list(parts))} names confidential actor '{name}', "
+                    "and a public export keeps this text", severity="warning",
+                    pointer=pointer(parts),
+                    hint="refer to the person without the name, or make the record restricted")
+            for parts, name in names_in_text(data)]
 
 
 # -- rules across records ----------------------------------------------------
@@ -330,7 +364,8 @@ def check_ledger(records: Iterable[Checked]) -> list[Problem]:
             for p in paths:
                 others = ", ".join(q for q in paths if q != p)
                 out.append(Problem(p, 0, 0, "duplicate-id", f"id '{rid}' is also used by {others}",
-                                   pointer="/id", hint="ids are permanent and unique; give one record a new id"))
+                                   pointer="/id",
+                                   hint="ids are permanent and unique; give one record a new id"))
     for c in items:
         assert c.data is not None
         for key in ("related", "duplicate_of"):
@@ -347,23 +382,28 @@ def check_ledger(records: Iterable[Checked]) -> list[Problem]:
     return out
 
 
-def evidence_problems(path: str, data: Mapping[str, Any],
-                      digest_of: Callable[[str], str | None]) -> list[Problem]:
-    """sha256 must match the evidence file; digest_of returns None when missing."""
+def evidence_problems(path: str, data: Mapping[str, Any], lookup: Lookup) -> list[Problem]:
+    """Every evidence file must be inside the ledger, exist and match its sha256."""
+    from ledger.evidence import check_sources
+
     out = []
-    sources = data.get("sources")
-    for i, src in enumerate(sources if isinstance(sources, list) else []):
-        if not isinstance(src, dict) or not isinstance(src.get("file"), str):
-            continue
-        actual = digest_of(src["file"])
-        if actual is None:
-            out.append(Problem(path, 0, 0, "evidence-missing",
-                               f"sources[{i}].file {src['file']} does not exist",
-                               pointer=pointer(["sources", i, "file"])))
-        elif isinstance(src.get("sha256"), str) and src["sha256"] != actual:
+    for c in check_sources(dict(data), lookup):
+        where = f"sources[{c.index}].file {c.file}"
+        at = pointer(["sources", c.index, "file"])
+        if c.status == "outside":
+            out.append(Problem(path, 0, 0, "evidence-outside",
+                               f"{where} is outside the ledger; it is not read", pointer=at,
+                               hint="evidence files must live inside the ledger, e.g. under evidence/"))
+        elif c.status == "missing":
+            out.append(Problem(path, 0, 0, "evidence-missing", f"{where} does not exist",
+                               pointer=at))
+        elif c.status in ("not-a-file", "unreadable"):
+            out.append(Problem(path, 0, 0, "evidence-unreadable",
+                               f"{where} cannot be read ({c.status})", pointer=at))
+        elif c.status == "mismatch":
             out.append(Problem(path, 0, 0, "evidence-mismatch",
-                               f"sources[{i}].file {src['file']} does not match its sha256 "
-                               f"(file has {actual[:12]}..., record says {src['sha256'][:12]}...)",
-                               pointer=pointer(["sources", i, "sha256"]),
+                               f"{where} does not match its sha256 "
+                               f"(file has {c.actual[:12]}..., record says {c.expected[:12]}...)",
+                               pointer=pointer(["sources", c.index, "sha256"]),
                                hint="the evidence changed since it was recorded; restore it or re-record"))
     return out

@@ -21,6 +21,10 @@ _MODULES = {
     "problems": "ledger.render.problems",
     "records": "ledger.render.records",
     "record": "ledger.render.records",
+    "summary": "ledger.render.summary", "actors": "ledger.render.actors", "export": "ledger.render.export",
+    "diff": "ledger.render.diff", "log": "ledger.render.diff",
+    "verify": "ledger.render.evidence", "evidence-added": "ledger.render.evidence",
+    "saved": "ledger.render.recording", "initialized": "ledger.render.recording",
 }
 
 

@@ -10,7 +10,7 @@ from ledger import __version__
 from ledger.problems import Problem
 from ledger.render import Output, register
 
-# GitHub shows at most 10 error annotations per step; more are dropped silently.
+# GitHub shows at most 10 error and 10 warning annotations per step; more are dropped silently.
 GITHUB_ANNOTATION_LIMIT = 10
 
 
@@ -79,8 +79,9 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_line(p: Problem, prefix: str = "") -> str:
-    level = "error" if p.is_error else "warning"
+def github_line(p: Problem, prefix: str = "", *, strict: bool = False) -> str:
+    # Under --strict a warning fails the run, so it is annotated as an error.
+    level = "error" if p.is_error or strict else "warning"
     props = [f"file={_escape_property(prefix + p.path)}"]
     if p.line:
         props += [f"line={p.line}", f"col={p.column}"]
@@ -89,17 +90,34 @@ def github_line(p: Problem, prefix: str = "") -> str:
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
+def most_useful(problems: list[Problem]) -> list[Problem]:
+    """Problems in the order worth annotating: every file's first problem
+    before any file's second, so ten annotations cover ten broken records
+    rather than one record with thirty faults."""
+    nth: dict[str, int] = {}
+    keyed = []
+    for p in sorted(problems):
+        nth[p.path] = nth.get(p.path, -1) + 1
+        keyed.append(((nth[p.path], p.path, p.line, p.column), p))
+    return [p for _, p in sorted(keyed, key=lambda kp: kp[0])]
+
+
 @register("problems", "github")
 def render_github(report: Report, out: Output, **_: Any) -> None:
-    # Errors first, then by file: the first ten are the ones GitHub shows.
-    ranked = sorted(report.problems, key=lambda p: (not p.is_error, p.path, p.line, p.column))
-    shown = ranked[:GITHUB_ANNOTATION_LIMIT]
-    for p in shown:
-        out.write(github_line(p, report.path_prefix) + "\n")
+    # GitHub shows at most ten error and ten warning annotations per step and
+    # drops the rest silently: annotate the most useful, list all in the log.
+    levels = {"error": [p for p in report.problems if p.is_error or report.strict],
+              "warning": [p for p in report.problems if not (p.is_error or report.strict)]}
+    shown = {level: most_useful(items)[:GITHUB_ANNOTATION_LIMIT] for level, items in levels.items()}
+    for level in ("error", "warning"):
+        for p in shown[level]:
+            out.write(github_line(p, report.path_prefix, strict=report.strict) + "\n")
     render_text(report, out)
-    if len(ranked) > len(shown):
-        out.write(f"{len(shown)} of {len(ranked)} problems shown as annotations "
-                  f"(GitHub's limit); all are listed above\n")
+    left_out = sum(len(levels[k]) - len(shown[k]) for k in levels)
+    if left_out:
+        counted = ", ".join(f"{len(shown[k])} of {len(levels[k])} {k}s" for k in levels if levels[k])
+        out.write(f"annotations: {counted} shown (GitHub shows {GITHUB_ANNOTATION_LIMIT} of each "
+                  f"per step); all {len(report.problems)} problems are listed above\n")
 
 
 @register("problems", "sarif")

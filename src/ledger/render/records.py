@@ -60,15 +60,24 @@ def render_yaml(rows: Rows, out: Output, **_: Any) -> None:
     yaml.default_flow_style = False
     yaml.allow_unicode = True
     yaml.width = 1 << 30
-    yaml.sort_base_mapping_type_on_output = False  # keep the stored key order
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the stored key order
     for path, record in rows:
         out.write("---\n")
         yaml.dump(_with_path(path, record), out.stream)
 
 
-def _lock(record: dict[str, Any]) -> str:
-    level = record.get("confidentiality", "public")
-    return "" if level in (None, "public") else f" [{level}]"
+def _lock(record: dict[str, Any]) -> Any:  # rich.text.Text, imported lazily
+    """What a public release would do with the record, in plain words that
+    survive NO_COLOR and copy-paste: withheld whole, or with parts removed."""
+    from rich.text import Text
+
+    from ledger import redact
+
+    if not redact.is_public(record):
+        return Text(f"🔒 {record.get('confidentiality')}: ", style="bold red")
+    parts = [f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("actors", "sources")
+             if (n := sum(map(redact.is_confidential, model.items(record, kind))))]
+    return Text(f"🔒 confidential {' + '.join(parts)}: ", style="yellow") if parts else Text()
 
 
 @register("records", "table")
@@ -76,19 +85,23 @@ def render_table(rows: Rows, out: Output, **_: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    console = out.console()
+    width = console.width
+    # Caps on the other columns leave the title room; on a narrow terminal an
+    # interval folds at its slash ("2018-10-04/" over "2018-11-13").
     table = Table(show_lines=False, expand=False, pad_edge=False, header_style="bold")
-    table.add_column("id", overflow="fold", min_width=12, no_wrap=False)
-    table.add_column("date", no_wrap=True)
+    table.add_column("id", overflow="fold", min_width=12, max_width=max(12, width // 4))
+    table.add_column("date", overflow="fold", min_width=11, max_width=11 if width < 120 else 23)
     table.add_column("country", no_wrap=True)
-    table.add_column("acts", overflow="fold")
+    table.add_column("acts", overflow="fold", max_width=max(10, width // 6))
     table.add_column("title", overflow="fold", ratio=1, min_width=12)
     count = 0
     for _path, record in rows:
         count += 1
+        # The marker leads the title, where it is seen first and costs no column.
+        title = _lock(record).append(str(record.get("title", "")))
         table.add_row(Text(str(record.get("id", ""))), Text(str(record.get("date", ""))),
-                      Text(model.country(record)), Text(", ".join(model.act_types(record))),
-                      Text(str(record.get("title", "")) + _lock(record)))
-    console = out.console()
+                      Text(model.country(record)), Text(", ".join(model.act_types(record))), title)
     console.print(table)
     console.print(Text(f"{count} incident{'s' if count != 1 else ''}", style="dim"))
 
