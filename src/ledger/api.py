@@ -26,9 +26,10 @@ class Session:
     @cached_property
     def schema(self) -> Schema:
         path = self.ledger.schema_path
-        schema = Schema.from_file(path, self.ledger.rel(path))
-        schema.validator  # noqa: B018  compile now: a broken schema stops the run (exit 3)
-        return schema
+        # Compiled on first use, not here: a warm run answered from the cache
+        # never needs the validator (results are keyed by the schema's digest,
+        # so a changed schema always reaches a compile, and a broken one exit 3).
+        return Schema.from_file(path, self.ledger.rel(path))
 
     @property
     def root(self) -> Path:
@@ -73,7 +74,7 @@ _WORKER: dict[str, Any] = {}
 
 def _worker_init(root: str) -> None:
     session = Session(storage.Ledger(Path(root), storage.load_settings(Path(root))))
-    session.schema  # noqa: B018  compile the schema once per worker
+    session.schema.validator  # noqa: B018  compile the schema once per worker
     _WORKER["session"] = session
 
 
@@ -149,6 +150,8 @@ def _check_all(session: Session, files: list[tuple[Path, Any]], today: dt.date,
     position = {rel: i for i, rel in enumerate(rels)}
     todo += [position[rel] for _, rel in hits if rel not in results]
     todo.sort()
+    if todo or not files:
+        session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
     new_paths: list[tuple[Any, ...]] = []
     new_results: list[tuple[str, str, Any, Any, Any]] = []
     for checked, blob, i in _run_checks(session, [files[i][0] for i in todo], today, todo):
@@ -190,7 +193,7 @@ def _run_parallel(session: Session, paths: list[Path], today: dt.date,
     import multiprocessing as mp
     import os
 
-    session.schema  # noqa: B018  a broken schema must stop us here, not in a worker
+    session.schema.validator  # noqa: B018  a broken schema must stop us here, not in a worker
     import sys
 
     # fork is the cheapest start on Linux (ledger runs no threads); elsewhere

@@ -6,8 +6,6 @@ are imported inside the commands that need them, so `ledger --help` and
 one place, ``main``.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from enum import Enum
@@ -666,7 +664,7 @@ def _io(ask: bool) -> Any:
         from ledger.terminal import TerminalPrompter
 
         prompter = TerminalPrompter()
-    return Io(read_stdin=sys.stdin.read, show=_show_problems, prompter=prompter)
+    return Io(read_stdin=lambda limit: sys.stdin.read(limit), show=_show_problems, prompter=prompter)
 
 
 def _report_saved(rid: str, rel: str, action: str, text: str, format: SaveFormat) -> None:
@@ -678,18 +676,20 @@ def _report_saved(rid: str, rel: str, action: str, text: str, format: SaveFormat
 
 @app.command()
 def add(
-    title: Annotated[str | None, typer.Option(help="One line saying what happened.")] = None,
+    title: Annotated[str | None, typer.Option(metavar="TEXT", help="One line saying what happened.")] = None,
     date: Annotated[str | None, typer.Option(
-        help="When it happened, in EDTF: 2020-04-18; 2020-04 (sometime in April 2020); 2020; "
+        metavar="EDTF", help="When it happened, in EDTF: 2020-04-18; 2020-04 (sometime in April 2020); 2020; "
              "2020-04-18/2020-04-20 (an interval); 2020-04~ (about April); 2020-04-18? (uncertain).")] = None,
     date_text: Annotated[str | None, typer.Option(
-        "--date-text", help="The source's own words for the date: 'over the weekend'.")] = None,
+        "--date-text", metavar="TEXT",
+        help="The source's own words for the date: 'over the weekend'.")] = None,
     status: Annotated[str | None, typer.Option(
-        help="How well it is established (the schema's status vocabulary). "
+        metavar="STATUS", help="How well it is established (the schema's status vocabulary). "
              "Default: the schema's default for status (unknown), with a note on stderr.")] = None,
-    country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 country code, e.g. KZ.")] = None,
-    region: Annotated[str | None, typer.Option(help="Region, province or oblast.")] = None,
-    place: Annotated[str | None, typer.Option(help="City, town or site.")] = None,
+    country: Annotated[str | None, typer.Option(
+        metavar="CODE", help="ISO 3166-1 alpha-2 country code, e.g. KZ.")] = None,
+    region: Annotated[str | None, typer.Option(metavar="TEXT", help="Region, province or oblast.")] = None,
+    place: Annotated[str | None, typer.Option(metavar="TEXT", help="City, town or site.")] = None,
     act: Annotated[list[str] | None, typer.Option(
         "--act", metavar="TYPE",
         help="What was done: an act type from the schema (arrest, charge, sentence, ...). "
@@ -720,9 +720,9 @@ def add(
         "--right", metavar="RIGHT", help="A right affected (the schema's vocabulary). Repeatable.")] = None,
     related: Annotated[list[str] | None, typer.Option(
         "--related", metavar="ID", help="Id of a related incident in this ledger. Repeatable.")] = None,
-    description: Annotated[str | None, typer.Option(help="The narrative.")] = None,
+    description: Annotated[str | None, typer.Option(metavar="TEXT", help="The narrative.")] = None,
     confidentiality: Annotated[str | None, typer.Option(
-        help="public (the default when left out), restricted or confidential.")] = None,
+        metavar="LEVEL", help="public (the default when left out), restricted or confidential.")] = None,
     slug: Annotated[str | None, typer.Option(
         metavar="WORDS", help="Words for the id instead of the title (made ASCII and lower case).")] = None,
     from_: Annotated[str | None, typer.Option(

@@ -54,6 +54,11 @@ class Ledger:
 
     def rel(self, path: Path) -> str:
         """Path relative to the root, POSIX style, as printed in every message."""
+        # Paths found by scanning the (resolved) root need no resolve(): that
+        # costs an lstat per path component, per file.
+        text, root = str(path), str(self.root)
+        if path.is_absolute() and text.startswith(root + os.sep) and ".." not in path.parts:
+            return text[len(root) + 1:].replace(os.sep, "/")
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
@@ -151,8 +156,8 @@ def scan_record_files(ledger: Ledger) -> list[tuple[Path, os.stat_result]]:
     if not base.is_dir():
         raise LedgerError(f"{ledger.rel(base)}/ is missing",
                           hint="a ledger keeps its records in incidents/")
-    found: list[tuple[str, Path, os.stat_result]] = []
-    stack = [base]
+    found: list[tuple[str, os.stat_result]] = []
+    stack = [str(base)]
     while stack:
         folder = stack.pop()
         try:
@@ -163,16 +168,16 @@ def scan_record_files(ledger: Ledger) -> list[tuple[Path, os.stat_result]]:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
+                stack.append(entry.path)
             elif entry.name.endswith(RECORD_SUFFIXES):
                 try:
                     st = entry.stat()
                 except OSError:
                     continue  # vanished or a dangling link: not a record
-                path = Path(entry.path)
-                found.append((path.relative_to(base).as_posix(), path, st))
-    found.sort(key=lambda t: t[0])
-    return [(p, st) for _, p, st in found]
+                found.append((entry.path, st))
+    # Sort as relative POSIX paths, the order every command reports in.
+    found.sort(key=lambda t: t[0].replace(os.sep, "/"))
+    return [(Path(p), st) for p, st in found]
 
 
 def _walk_error(exc: OSError) -> None:
