@@ -139,3 +139,17 @@ def test_installed_console_script(ledger_dir: Path) -> None:
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ok"] is True
+
+
+def test_format_choices_match_the_renderer_registry() -> None:
+    """Every --format a command offers has a renderer, and vice versa."""
+    from ledger import cli
+    from ledger.render import formats
+
+    pairs = {"ValidateFormat": "problems", "ListFormat": "records", "ShowFormat": "record",
+             "SummaryFormat": "summary", "ActorsFormat": "actors", "DiffFormat": "diff",
+             "LogFormat": "log", "VerifyFormat": "verify", "EvidenceFormat": "evidence-added",
+             "SaveFormat": "saved"}
+    for enum_name, kind in pairs.items():
+        offered = {m.value for m in getattr(cli, enum_name)}
+        assert offered == set(formats(kind)), (enum_name, kind)
