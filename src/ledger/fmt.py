@@ -1,8 +1,8 @@
 """The canonical layout of a record: a pure text -> text function.
 
 Canonical means: the modeline and ``---`` header, keys in the schema's order
-(unknown keys after the known ones, in their original order), two-space
-indentation with list items indented under their key, block style, plain
+(other keys after them, sorted), two-space indentation with list items
+indented under their key, block style, plain
 scalars where YAML allows them, unquoted dates, prose with line breaks as
 ``|`` blocks, LF line ends and one final newline.  Comments and values are
 kept: only the layout changes.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger import yamlio
@@ -84,23 +85,190 @@ def format_text(text: str, schema_ref: str, key_order: KeyOrder,
     validate cannot read is never rewritten.  transform, when given, changes
     the loaded mapping in place first (``ledger add`` completes a record
     this way, so the comments the user wrote survive).
+
+    The layout is made from the data alone (so it cannot depend on how the
+    file was written); comments are then put back by position: a comment
+    line belongs to the key or list item below it, an end-of-line comment to
+    the key on its line, a block separated from the first key by a blank
+    line is the file's header, and comments after the last value stay last.
     """
     data, issue = yamlio.parse(text)
     if data is None:
         assert issue is not None
         raise FormatError(issue)
-    yaml = _rt_yaml()
-    body = _split_header(text)
-    doc = yaml.load(body)
+    comments = _collect_comments(text)
     if transform is not None:
-        transform(doc)
-    doc = _canonical(doc, (), key_order)
-    out = io.StringIO()
-    yaml.dump(doc, out)
-    result = out.getvalue()
-    result = "\n".join(line.rstrip() for line in result.split("\n")).rstrip("\n") + "\n"
-    result = modeline(schema_ref) + "\n" + result
+        transform(data)
+    body = _dump(_canonical(data, (), key_order))
+    body = _put_back(body, comments)
+    result = modeline(schema_ref) + "\n" + body.rstrip("\n") + "\n"
+    again, issue = yamlio.parse(result)
+    if again != data:
+        # Never write something that reads differently from what was there.
+        raise FormatError(yamlio.YamlIssue(
+            1, 1, "fmt-unsafe", "could not lay this file out canonically without changing it",
+            "please report this file; meanwhile it is left as it is"))
     return result
+
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass
+class _Comments:
+    header: list[str] = field(default_factory=list)
+    before: dict[Path_, list[str]] = field(default_factory=dict)
+    eol: dict[Path_, str] = field(default_factory=dict)
+    order: list[Path_] = field(default_factory=list)  # paths in the order of the input
+    trailing: list[str] = field(default_factory=list)
+
+
+def _anchors(root: Any) -> tuple[dict[int, list[Path_]], set[int], dict[int, int]]:
+    """Per line: the keys and list items that start there (outer first);
+    the lines inside multi-line scalars (never comments); and per line the
+    column where the last node on it ends."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    starts: dict[int, list[Path_]] = {}
+    inside: set[int] = set()
+    ends: dict[int, int] = {}
+
+    def end(node: Any) -> None:
+        mark = node.end_mark
+        ends[mark.line] = max(ends.get(mark.line, 0), mark.column)
+
+    def walk(node: Any, path: Path_) -> None:
+        if isinstance(node, MappingNode):
+            for knode, vnode in node.value:
+                here = (*path, knode.value)
+                starts.setdefault(knode.start_mark.line, []).append(here)
+                end(knode)
+                walk(vnode, here)
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                here = (*path, i)
+                starts.setdefault(item.start_mark.line, []).append(here)
+                walk(item, here)
+            if node.flow_style:
+                end(node)
+        elif isinstance(node, ScalarNode):
+            first, last = node.start_mark.line, node.end_mark.line
+            # Lines a multi-line scalar covers are text, even if they start
+            # with '#'; its last line may still end with a comment.
+            inside.update(range(first + 1, last))
+            if node.style in ("|", ">"):
+                inside.add(last) if node.end_mark.column else None
+            else:
+                end(node)
+        if isinstance(node, MappingNode) and node.flow_style:
+            end(node)
+
+    if root is not None:
+        walk(root, ())
+    return starts, inside, ends
+
+
+def _eol_comment(line: str, after: int) -> str:
+    for i in range(after, len(line)):
+        if line[i] == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[i:].rstrip()
+    return ""
+
+
+def _collect_comments(text: str) -> _Comments:
+    root = yamlio.compose(text)
+    starts, inside, ends = _anchors(root)
+    out = _Comments()
+    pending: list[str] = []
+    blank_after_pending = False
+    seen_content = False
+    last_path: Path_ | None = None
+    lines = text.split("\n")
+    anchor_lines = sorted(starts)
+    for number, raw in enumerate(lines):
+        if number in inside:
+            continue
+        stripped = raw.strip()
+        if not stripped or stripped == "---" or stripped == "...":
+            if pending and not stripped:
+                blank_after_pending = True
+            continue
+        if stripped.startswith("#") and number not in ends:
+            if stripped.startswith("# yaml-language-server:"):
+                continue
+            if blank_after_pending and not seen_content:
+                out.header += pending
+                pending = []
+            blank_after_pending = False
+            pending.append(stripped)
+            continue
+        # A content line.
+        target_line = number if number in starts else next(
+            (n for n in anchor_lines if n > number), None)
+        if pending:
+            if not seen_content and blank_after_pending:
+                out.header += pending
+            elif target_line is not None:
+                out.before.setdefault(starts[target_line][0], []).extend(pending)
+            else:
+                out.trailing += pending
+            pending = []
+        blank_after_pending = False
+        seen_content = True
+        for path in starts.get(number, []):
+            out.order.append(path)
+            last_path = path
+        comment = _eol_comment(raw, ends.get(number, 0))
+        if comment and last_path is not None:
+            out.eol[last_path] = comment
+    out.trailing += pending
+    return out
+
+
+def _put_back(body: str, comments: _Comments) -> str:
+    if not (comments.header or comments.before or comments.eol or comments.trailing):
+        return body
+    starts, _, _ = _anchors(yamlio.compose(body))
+    line_of: dict[Path_, int] = {}
+    for number, paths in starts.items():
+        for path in paths:
+            line_of.setdefault(path, number)
+    lines = body.rstrip("\n").split("\n")
+    before: dict[int, list[str]] = {}
+    eol: dict[int, str] = {}
+    trailing = list(comments.trailing)
+    order = comments.order
+    for path, texts in comments.before.items():
+        where = line_of.get(path)
+        if where is None:  # its key was dropped: go to the next one that is left
+            later = order[order.index(path) + 1:] if path in order else []
+            where = next((line_of[p] for p in later if p in line_of), None)
+        if where is None:
+            trailing += texts
+        else:
+            before.setdefault(where, []).extend(texts)
+    for path, text in comments.eol.items():
+        where = line_of.get(path)
+        if where is None:
+            trailing.append(text)
+        else:
+            eol[where] = (eol[where] + " " + text) if where in eol else text
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        if number == 0 and line == "---" and comments.header:
+            out += [line, *comments.header, ""]
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        out += [" " * indent + text for text in before.get(number, [])]
+        out.append(f"{line}  {eol[number]}" if number in eol else line)
+    out += trailing
+    return "\n".join(out) + "\n"
+
+
+def _dump(doc: Any) -> str:
+    out = io.StringIO()
+    _rt_yaml().dump(doc, out)
+    return out.getvalue()
 
 
 def append_item(text: str, key: str, item: dict[str, Any]) -> str:
@@ -123,29 +291,35 @@ def append_item(text: str, key: str, item: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def _canonical(node: Any, path: tuple[str, ...], key_order: KeyOrder, column: int = 0) -> Any:
+def _canonical(node: Any, path: tuple[str, ...], key_order: KeyOrder) -> Any:
+    """Plain data -> ruamel's types in canonical order and style."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString
 
-    if isinstance(node, CommentedMap):
-        node.fa.set_block_style()
+    if isinstance(node, dict):
         order = key_order(path)
-        keys = list(node.keys())
-        wanted = [k for k in order if k in node] + [k for k in keys if k not in order]
-        if wanted != keys:
-            _reorder(node, wanted, column)
-        for k in list(node.keys()):
-            node[k] = _canonical(node[k], (*path, str(k)), key_order, column + 2)
+        keys = list(node)
+        # Keys the schema does not order (a names map, a typo) are sorted, so
+        # the canonical bytes never depend on the order they were typed in.
+        wanted = [k for k in order if k in node] + sorted((k for k in keys if k not in order), key=str)
+        out = CommentedMap()
+        for k in wanted:
+            out[k] = _canonical(node[k], (*path, str(k)), key_order)
+        out.fa.set_block_style()
+        return out
+    if isinstance(node, list):
+        seq = CommentedSeq(_canonical(v, (*path, "*"), key_order) for v in node)
+        seq.fa.set_block_style()
+        return seq
+    if isinstance(node, bool) or node is None or isinstance(node, int):
         return node
-    if isinstance(node, CommentedSeq):
-        node.fa.set_block_style()
-        for i in range(len(node)):
-            node[i] = _canonical(node[i], (*path, "*"), key_order, column + 2)
-        return node
+    if isinstance(node, float):
+        # A plain float is written with repr(), which round-trips exactly.
+        return float(node)
     if isinstance(node, str):
-        if "\n" in node and not isinstance(node, LiteralScalarString):
+        if "\n" in node:
             return LiteralScalarString(node)
-        if _DATE.match(node) and not isinstance(node, LiteralScalarString):
+        if _DATE.match(node):
             return _as_date(node)
     return node
 
@@ -157,79 +331,3 @@ def _as_date(value: str) -> Any:
         return dt.date.fromisoformat(value)
     except ValueError:
         return value
-
-
-def _trailing(value: Any) -> tuple[Any, int] | None:
-    """Where ruamel keeps the comment lines that follow a value: the entry of
-    the value's last (deepest) element, and the slot in it."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    if isinstance(value, CommentedMap) and len(value):
-        last = list(value.keys())[-1]
-        inner = _trailing(value[last])
-        if inner is not None:
-            return inner
-        entry = value.ca.items.get(last)
-        return (entry, 2) if entry and len(entry) > 2 and entry[2] is not None else None
-    if isinstance(value, CommentedSeq) and len(value):
-        inner = _trailing(value[-1])
-        if inner is not None:
-            return inner
-        entry = value.ca.items.get(len(value) - 1)
-        return (entry, 0) if entry and entry[0] is not None else None
-    return None
-
-
-def _detach_lines(node: Any, key: Any) -> str:
-    """Remove and return the whole-line comments that follow key's value
-    (they introduce the next key); an end-of-line comment stays put."""
-    value = node[key]
-    holder = _trailing(value)
-    if holder is None:
-        entry = node.ca.items.get(key)
-        holder = (entry, 2) if entry and len(entry) > 2 and entry[2] is not None else None
-    if holder is None:
-        return ""
-    entry, slot = holder
-    token = entry[slot]
-    text = token.value
-    nl = text.find("\n")
-    if nl == -1 or not text[nl + 1:].strip():
-        return ""
-    token.value = text[: nl + 1]
-    return str(text[nl + 1:])
-
-
-def _reorder(node: Any, wanted: list[Any], column: int) -> None:
-    """Reorder a CommentedMap in place.  Comment lines written above a key
-    travel with that key; end-of-line comments stay on their line."""
-    old = list(node.keys())
-    before: dict[Any, str] = {}
-    for i, key in enumerate(old):
-        lines = _detach_lines(node, key)
-        if lines:
-            before[old[i + 1] if i + 1 < len(old) else None] = lines
-    items = [(k, node[k], node.ca.items.get(k)) for k in wanted]
-    for k in old:
-        del node[k]
-    for k, v, entry in items:
-        node[k] = v
-        if entry is not None:
-            node.ca.items[k] = entry
-    for key, lines in before.items():
-        text = "\n".join(line.strip()[1:].removeprefix(" ") if line.strip().startswith("#") else ""
-                         for line in lines.rstrip("\n").split("\n")).strip("\n")
-        if not text:
-            continue
-        if key is None or key == wanted[0]:
-            # Comments at the very end, or above what is now the first key: keep
-            # them at the end of the mapping rather than lose them.
-            key = wanted[-1]
-            holder = _trailing(node[key])
-            if holder is not None:
-                entry, slot = holder
-                entry[slot].value = entry[slot].value.rstrip("\n") + "\n" + lines
-                continue
-            node.yaml_set_comment_before_after_key(key, after=text, after_indent=column)
-            continue
-        node.yaml_set_comment_before_after_key(key, before=text, indent=column)
