@@ -66,7 +66,7 @@ records = st.dictionaries(keys, trees, min_size=1, max_size=12)
 def test_format_keeps_data_and_is_idempotent(record: dict[str, object], indent: int,
                                              flow: bool | None, width: int) -> None:
     text = _dump(record, indent=indent, flow=flow, width=width)
-    data, issue = yamlio.parse(text)
+    data, _issue = yamlio.parse(text)
     if data is None:  # e.g. a key YAML 1.2 reads as a number: not a record we can format
         return
     once = fmt(text)

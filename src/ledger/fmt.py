@@ -102,7 +102,7 @@ def format_text(text: str, schema_ref: str, key_order: KeyOrder,
     body = _dump(_canonical(data, (), key_order))
     body = _put_back(body, comments)
     result = modeline(schema_ref) + "\n" + body.rstrip("\n") + "\n"
-    again, issue = yamlio.parse(result)
+    again, _ = yamlio.parse(result)
     if again != data:
         # Never write something that reads differently from what was there.
         raise FormatError(yamlio.YamlIssue(
