@@ -115,10 +115,10 @@ def test_two_processes_at_once(big: Path) -> None:
 
 
 def test_parallel_results_equal_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import api
+    from ledger import checking
 
     root = tmp_path / "par"
-    generate(root, api.PARALLEL_THRESHOLD + 50, seed=3)
+    generate(root, checking.PARALLEL_THRESHOLD + 50, seed=3)
     files = sorted((root / "incidents").rglob("*.yaml"))
     for i, f in enumerate(files[::37]):
         f.write_text(f.read_text().replace("type: ", "type: bogus-" if i % 2 else "type: ", 1)
@@ -128,3 +128,196 @@ def test_parallel_results_equal_serial(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("LEDGER_SERIAL", "1")
     serial = _validate(root)
     assert parallel == serial and not serial["ok"]
+
+
+# -- the stored answer and what invalidates it ----------------------------------------
+
+def _uncached(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict:  # type: ignore[type-arg]
+    with monkeypatch.context() as m:
+        m.setenv("LEDGER_NO_CACHE", "1")
+        return _validate(root, *extra)
+
+
+def test_warm_validate_reads_no_record(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import freshness, storage
+
+    # Files written a moment ago are read again to be sure of them (see the
+    # next tests); here every file counts as written long ago.
+    monkeypatch.setattr(freshness, "RACY_NS", 0)
+    bad = sorted((big / "incidents").rglob("*.yaml"))[2]
+    bad.write_text(bad.read_text().replace("status: ", "status: wrong-"), encoding="utf-8")
+    first = _validate(big)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a record was read")
+    monkeypatch.setattr(storage, "read_record_bytes", refuse)
+    assert _validate(big) == first and not first["ok"]
+
+
+def _set(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+def test_each_kind_of_change_gives_the_uncached_answer(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = sorted((big / "incidents").rglob("*.yaml"))
+    rid = files[0].stem
+    steps = [
+        # a copy under another name: duplicate ids, reported on both files
+        lambda: (files[1].parent / "copy.yaml").write_text(files[0].read_text(encoding="utf-8"),
+                                                            encoding="utf-8"),
+        # lines added above the duplicated id: the positions move, the problems stay
+        lambda: _set(files[0], "---\n", "---\n# one\n# two\n"),
+        lambda: _set(files[2], "status: ", f"related: [{rid}, no-such-incident]\nstatus: "),
+        lambda: _set(files[3], "status: ", "duplicate_of: also-not-there\nstatus: "),
+        lambda: files[1].unlink(),
+        lambda: (big / "incidents" / "2031").mkdir(),
+        lambda: (big / "incidents" / "2031" / "broken.yaml").write_text("id: [\n", encoding="utf-8"),
+        lambda: (big / "incidents" / "copy.yaml").unlink() if (big / "incidents" / "copy.yaml").exists()
+        else (files[1].parent / "copy.yaml").rename(big / "incidents" / "2031" / "copy.yaml"),
+        lambda: shutil.rmtree(big / "incidents" / "2031"),
+        lambda: _set(files[4], "description: |", "description: |\n  An edit of the prose only."),
+    ]
+    _validate(big)
+    for step in steps:
+        step()
+        assert _validate(big) == _uncached(big, monkeypatch)
+    assert _validate(big) == _uncached(big, monkeypatch)
+
+
+def test_subsets_and_files_outside_incidents(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = sorted((big / "incidents").rglob("*.yaml"))
+    _set(files[5], "status: ", "status: nope-")
+    drafts = big / "drafts"
+    drafts.mkdir()
+    (drafts / files[0].name).write_text(files[0].read_text(encoding="utf-8"), encoding="utf-8")
+    for chosen in ([files[5]], [files[0], files[5], files[6]], [drafts / files[0].name], [drafts]):
+        args = [str(p) for p in chosen]
+        assert _validate(big, *args) == _uncached(big, monkeypatch, *args)
+
+
+def test_changed_evidence_file_is_noticed(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    evidence = big / "evidence" / "letter.txt"
+    evidence.parent.mkdir()
+    evidence.write_bytes(b"the letter\n")
+    record = sorted((big / "incidents").rglob("*.yaml"))[7]
+    digest = hashlib.sha256(b"the letter\n").hexdigest()
+    _set(record, "sources:\n",
+         f"sources:\n  - ref: ev\n    file: evidence/letter.txt\n    sha256: {digest}\n")
+    assert _validate(big)["ok"] and _validate(big)["ok"]
+    evidence.write_bytes(b"the LETTER\n")
+    report = _validate(big)
+    assert [p["code"] for p in report["problems"]] == ["evidence-mismatch"]
+    assert report == _uncached(big, monkeypatch)
+    evidence.unlink()
+    assert [p["code"] for p in _validate(big)["problems"]] == ["evidence-missing"]
+    evidence.write_bytes(b"the letter\n")
+    assert _validate(big)["ok"]
+
+
+def test_a_stat_too_fresh_to_trust_is_checked_by_content(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file rewritten within one tick of the file system's clock keeps its
+    stat; one whose stat is that recent is read again, however its stat looks."""
+    import time
+
+    from ledger import storage
+
+    scan = storage.scan_tree
+    now = time.time_ns()
+
+    def frozen(ledger: storage.Ledger, split: bool = False) -> dict[str, list[storage.Stat]]:
+        return {folder: [(e[0], now, 1, 1, now) for e in entries]
+                for folder, entries in scan(ledger, split=split).items()}
+    monkeypatch.setattr(storage, "scan_tree", frozen)
+    assert _validate(big)["ok"]
+    _set(sorted((big / "incidents").rglob("*.yaml"))[8], "status: ", "status: nope-")
+    assert not _validate(big)["ok"]
+
+
+def test_a_date_in_the_future_holds_for_a_day(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from ledger import api
+
+    record = sorted((big / "incidents").rglob("*.yaml"))[9]
+    _set(record, "  on: 2025-01-01", "  on: 2030-06-01")
+    session = api.open_ledger(str(big))
+    for day, future in ((dt.date(2030, 5, 1), True), (dt.date(2030, 7, 1), False),
+                        (dt.date(2030, 5, 2), True)):
+        problems = api.check(session, today=day).problems
+        assert [p.code for p in problems] == (["date-in-future"] if future else [])
+        with monkeypatch.context() as m:
+            m.setenv("LEDGER_NO_CACHE", "1")
+            assert api.check(session, today=day).problems == problems
+
+
+@pytest.mark.parametrize("table", ["state", "records", "results", "folders"])
+def test_corrupt_rows_are_thrown_away(big: Path, table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    bad = sorted((big / "incidents").rglob("*.yaml"))[1]
+    _set(bad, "status: ", "status: nope-")
+    first = _validate(big)
+    listed = invoke(["--ledger", str(big), "list", "--format", "jsonl"]).stdout
+    db = next((big / ".ledger-cache").glob("*.sqlite"))
+    with sqlite3.connect(db) as conn:
+        column = {"state": "answer", "records": "data", "results": "problems", "folders": "listing"}[table]
+        conn.execute(f"UPDATE {table} SET {column} = x'00ff00ff'")
+    _set(bad, "status: nope-", "status: nope-again-")  # so the stored answer is not simply reused
+    monkeypatch.delenv("LEDGER_NO_CACHE", raising=False)
+    result = invoke(["--ledger", str(big), "validate", "--format", "json"])
+    assert result.exit_code == 1 and result.stderr == ""
+    assert json.loads(result.stdout) == _uncached(big, monkeypatch)
+    _set(bad, "status: nope-again-", "status: nope-")
+    assert _validate(big) == first
+    assert invoke(["--ledger", str(big), "list", "--format", "jsonl"]).stdout == listed
+
+
+def test_split_scan_sees_what_one_process_sees(tmp_path: Path) -> None:
+    from ledger import api, storage
+
+    root = tmp_path / "split"
+    generate(root, 120, seed=5)
+    (root / "incidents" / "2015" / "deeper").mkdir()
+    (root / "incidents" / "2015" / "deeper" / "x.yaml").write_text("id: x\n", encoding="utf-8")
+    (root / "incidents" / ".hidden").mkdir()
+    (root / "incidents" / ".hidden" / "y.yaml").write_text("id: y\n", encoding="utf-8")
+    ledger = api.open_ledger(str(root)).ledger
+    whole = storage.scan_tree(ledger)
+    assert storage.scan_tree(ledger, split=True) == whole
+    assert sum(map(len, whole.values())) == 121 and "incidents/2015/deeper" in whole
+
+
+def test_load_and_records_equal_the_uncached_ones(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import api
+
+    files = sorted((big / "incidents").rglob("*.yaml"))
+    _set(files[0], "status: ", "status: nope-")
+    (files[1].parent / "dup.yaml").write_text(files[1].read_text(encoding="utf-8"), encoding="utf-8")
+    (files[2].parent / "broken.yaml").write_text("id: [\n", encoding="utf-8")
+    session = api.open_ledger(str(big))
+
+    def answers() -> tuple[object, ...]:
+        loaded = api.load(session)
+        some = api.load(session, [files[0], files[3]], need_data=False)
+        return (loaded.records, loaded.problems, loaded.unreadable, list(api.iter_records(session)),
+                [(c.path, c.data, c.problems) for c in some.checked], some.cross,
+                api.find_record(session, files[4].stem[:-1]))
+    cached = answers()
+    assert answers() == cached
+    monkeypatch.setenv("LEDGER_NO_CACHE", "1")
+    assert answers() == cached
+
+
+def test_a_cache_of_another_layout_is_replaced(big: Path) -> None:
+    import sqlite3
+
+    first = _validate(big)
+    db = next((big / ".ledger-cache").glob("*.sqlite"))
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 12345")
+    result = invoke(["--ledger", str(big), "validate", "--format", "json"])
+    assert result.exit_code == 0 and result.stderr == "" and json.loads(result.stdout) == first
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] != 12345

@@ -1,22 +1,39 @@
 """The library face of the tool: open a ledger, load and check its records.
 
 The CLI is a thin layer over these functions; so can be a notebook or a
-script.  This module wires storage (I/O) to the pure checks.
+script.  This module wires storage (I/O) and the cache to the pure checks.
+
+Every command starts from a stat of the tree.  With the cache on, that is
+compared with the tree the cache last stored (``ledger.freshness``): when
+nothing changed, the stored validation answer and the index serve the
+command as they are; when something did, ``ledger.refresh`` reads only the
+files whose stat changed and checks only content never seen before.
+Without the cache (``LEDGER_NO_CACHE=1``, or a cache that cannot be used)
+every file is checked and filtered in Python: the reference the cache is
+tested against.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger import storage
+from ledger.cache import Cache, CacheError
 from ledger.problems import ExitCode, LedgerError, Problem
 from ledger.schema import Schema
-from ledger.validate import Checked
+
+if TYPE_CHECKING:
+    from ledger.freshness import Scan
+    from ledger.query import Filter
+    from ledger.summary import Key, Summary
+    from ledger.validate import Checked
+
+Row = tuple[str, dict[str, Any]]
 
 
 @dataclass
@@ -54,7 +71,7 @@ class Loaded:
     cross: list[Problem] = field(default_factory=list)
 
     @property
-    def records(self) -> list[tuple[str, dict[str, Any]]]:
+    def records(self) -> list[Row]:
         return [(c.path, c.data) for c in self.checked if c.data is not None]
 
     @property
@@ -67,169 +84,43 @@ class Loaded:
         return [c.path for c in self.checked if c.data is None]
 
 
-# Below this many files to check, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 400
-_WORKER: dict[str, Any] = {}
+@dataclass
+class Verdict:
+    """What validate reports: how many files were checked, and every problem, sorted."""
+
+    files: int
+    problems: list[Problem]
 
 
-def _worker_init(root: str) -> None:
-    session = Session(storage.Ledger(Path(root), storage.load_settings(Path(root))))
-    session.schema.validator  # noqa: B018  compile the schema once per worker
-    _WORKER["session"] = session
+STREAM_BATCH = 256  # records unpacked at a time when streaming
 
 
-def _worker_check(job: tuple[str, str]) -> tuple[Checked, str | None]:
-    path, today = job
-    return _check_and_hash(_WORKER["session"], Path(path), dt.date.fromisoformat(today))
+# -- entry points -------------------------------------------------------------------
 
+def check(session: Session, paths: Iterable[Path] | None = None, *,
+          today: dt.date | None = None) -> Verdict:
+    """Everything validate reports, for the whole ledger or the files in paths.
 
-def _check_and_hash(session: Session, path: Path, today: dt.date) -> tuple[Checked, str | None]:
-    from ledger.cache import blob_id
-    from ledger.validate import check_record
+    Warm, this is a stat of the tree and one row of the cache."""
+    from ledger import freshness
 
-    rel = session.ledger.rel(path)
-    raw, problem = storage.read_record_bytes(session.ledger, path)
-    if raw is None:
-        assert problem is not None
-        return Checked(rel, None, [problem]), None
-    return check_record(rel, raw, session.schema, today=today), blob_id(raw)
-
-
-def _skeleton(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What the cross-record checks need of a record: far smaller than the record."""
-    if data is None:
-        return None
-    out: dict[str, Any] = {k: data[k] for k in ("id", "related", "duplicate_of") if k in data}
-    sources = data.get("sources")
-    if isinstance(sources, list):
-        out["sources"] = [{k: s[k] for k in ("file", "sha256") if k in s}
-                          for s in sources if isinstance(s, dict)]
-    return out
-
-
-def _as_tuple(p: Problem) -> tuple[Any, ...]:
-    return (p.path, p.line, p.column, p.code, p.message, p.severity, p.pointer, p.hint)
-
-
-def _open_cache(session: Session) -> Any:
-    import os
-
-    if os.environ.get("LEDGER_NO_CACHE"):
-        return None
-    from ledger import __version__
-    from ledger.cache import Cache
-
-    folder = Path(os.environ.get("LEDGER_CACHE_DIR") or session.root / session.ledger.settings.cache_dir)
-    salt = f"{session.schema.digest[:16]}-{__version__}-{session.ledger.settings.max_file_size}"
-    cache = Cache(folder, salt)
-    return cache if cache.enabled else None
-
-
-def _check_all(session: Session, files: list[tuple[Path, Any]], today: dt.date,
-               need_data: bool) -> list[Checked]:
-    """Check files, reusing cached results for unchanged content."""
-    from ledger.cache import fingerprint
-
+    today = today or dt.date.today()
     cache = _open_cache(session)
-    rels = [session.ledger.rel(p) for p, _ in files]
-    known = cache.known_paths() if cache else {}
-    # Paths whose stat matches what the cache saw: their blob is known unread.
-    hits: list[tuple[str, str]] = []
-    todo: list[int] = []
-    for i, ((_path, st), rel) in enumerate(zip(files, rels, strict=True)):
-        seen = known.get(rel)
-        if seen and seen[0] == fingerprint(st):
-            hits.append((seen[1], rel))
-        else:
-            todo.append(i)
-    cached = cache.results(hits, with_data=need_data) if cache else {}
-    results: dict[str, Checked] = {}
-    for rel, (problems, meta, data) in cached.items():
-        results[rel] = Checked(rel, data if need_data else meta,
-                               [Problem(*t) for t in problems])
-    position = {rel: i for i, rel in enumerate(rels)}
-    todo += [position[rel] for _, rel in hits if rel not in results]
-    todo.sort()
-    if todo or not files:
-        session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
-    new_paths: list[tuple[Any, ...]] = []
-    new_results: list[tuple[str, str, Any, Any, Any]] = []
-    for checked, blob, i in _run_checks(session, [files[i][0] for i in todo], today, todo):
-        rel, st = rels[i], files[i][1]
-        if blob is not None and cache is not None:
-            new_paths.append((rel, *fingerprint(st), blob))
-            # A date in the future may be in the past tomorrow: do not keep it.
-            if not any(p.code == "date-in-future" for p in checked.problems):
-                new_results.append((blob, rel, [_as_tuple(p) for p in checked.problems],
-                                    _skeleton(checked.data), checked.data))
-        if not need_data:
-            checked = Checked(checked.path, _skeleton(checked.data), checked.problems)
-        results[rel] = checked
+    paths = list(paths) if paths is not None else None
     if cache is not None:
-        gone = set(known) - set(rels)
-        if new_paths or gone:
-            cache.store(new_paths, new_results, gone)
-    return [results[rel] for rel in rels]
-
-
-def _run_checks(session: Session, paths: list[Path], today: dt.date,
-                index: list[int]) -> Iterator[tuple[Checked, str | None, int]]:
-    import os
-
-    if len(paths) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 \
-            and not os.environ.get("LEDGER_SERIAL"):
-        yield from _run_parallel(session, paths, today, index)
-        return
-    progress = _progress(len(paths))
-    for path, i in zip(paths, index, strict=True):
-        checked, blob = _check_and_hash(session, path, today)
-        progress(1)
-        yield checked, blob, i
-    progress(0, done=True)
-
-
-def _run_parallel(session: Session, paths: list[Path], today: dt.date,
-                  index: list[int]) -> Iterator[tuple[Checked, str | None, int]]:
-    import multiprocessing as mp
-    import os
-
-    session.schema.validator  # noqa: B018  a broken schema must stop us here, not in a worker
-    import sys
-
-    # fork is the cheapest start on Linux (ledger runs no threads); elsewhere
-    # fork is unsafe or missing, so spawn.
-    use_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if use_fork else "spawn")
-    workers = min(os.cpu_count() or 2, 8)
-    jobs = [(str(p), today.isoformat()) for p in paths]
-    progress = _progress(len(paths))
-    with ctx.Pool(workers, initializer=_worker_init, initargs=(str(session.root),)) as pool:
-        # imap keeps the input order, so results are identical to the serial path.
-        for (checked, blob), i in zip(pool.imap(_worker_check, jobs, chunksize=64), index, strict=True):
-            progress(1)
-            yield checked, blob, i
-    progress(0, done=True)
-
-
-def _progress(total: int) -> Any:
-    """A progress bar on stderr for long cold runs, only on a terminal."""
-    import sys
-
-    if total < 2000 or not sys.stderr.isatty():
-        return lambda n, done=False: None
-    from rich.console import Console
-    from rich.progress import Progress
-
-    bar = Progress(console=Console(stderr=True), transient=True)
-    task = bar.add_task("checking records", total=total)
-    bar.start()
-
-    def step(n: int, done: bool = False) -> None:
-        if done:
-            bar.stop()
-        else:
-            bar.advance(task, n)
-    return step
+        try:
+            fresh = freshness.current(session, cache, today, answer=True)
+            selected, extras = _selection(session, paths, fresh.scan)
+            if not extras:
+                assert fresh.state.answer is not None
+                files = fresh.scan.count if selected is None else sum(map(fresh.scan.has, selected))
+                return Verdict(files, freshness.answer_problems(fresh.state.answer, selected))
+            loaded = _load_cached(session, cache, paths, today, cross=True, need_data=False)
+            return Verdict(len(loaded.checked), loaded.problems)
+        except CacheError as exc:
+            _drop(cache, exc)
+    loaded = _load_uncached(session, paths, today, cross=True, need_data=False)
+    return Verdict(len(loaded.checked), loaded.problems)
 
 
 def load(session: Session, paths: Iterable[Path] | None = None, *,
@@ -237,90 +128,47 @@ def load(session: Session, paths: Iterable[Path] | None = None, *,
     """Parse and check every record (or those under paths).
 
     With need_data=False the records hold only what the cross-record checks
-    need (validate uses this: a warm run never unpacks whole records).
+    need (a warm run then never unpacks whole records).
     """
-    from ledger.validate import check_ledger, evidence_problems, locate
-
     today = today or dt.date.today()
-    files = storage.scan_record_files(session.ledger)
-    selected: set[str] | None = None
-    if paths is not None:
-        paths = list(paths)
-        listed = {p for p, _ in files}
-        for p in paths:
-            if p not in listed and p.is_file():
-                files.append((p, p.stat()))
-        selected = {session.ledger.rel(p) for p in paths}
-    checked = _check_all(session, files, today, need_data)
-    cross_problems: list[Problem] = []
-    if cross:
-        cross_problems = check_ledger(checked)
-        digest = _digest_lookup(session)
-        for c in checked:
-            if c.data is not None and (selected is None or c.path in selected):
-                cross_problems += evidence_problems(c.path, c.data, digest)
-        if selected is not None:
-            cross_problems = [p for p in cross_problems if p.path in selected]
-        cross_problems = _locate_cross(session, cross_problems, locate)
-    if selected is not None:
-        checked = [c for c in checked if c.path in selected]
-    return Loaded(checked, cross_problems)
-
-
-def _digest_lookup(session: Session) -> Any:
-    memo: dict[str, storage.FileState] = {}
+    paths = list(paths) if paths is not None else None
     cache = _open_cache(session)
-
-    def digest(rel: str) -> storage.FileState:
-        if rel not in memo:
-            memo[rel] = _evidence_digest(session, rel, cache)
-        return memo[rel]
-    return digest
-
-
-def _evidence_digest(session: Session, rel: str, cache: Any) -> storage.FileState:
-    """An evidence file's state and sha256; never read when it lies outside the ledger."""
-    found = storage.locate_evidence(session.root, rel)
-    if found.status != "ok" or found.stat is None:
-        return found
     if cache is not None:
-        known = cache.evidence_hash(rel, found.stat)
-        if known:
-            return replace(found, sha256=str(known))
-    found = storage.hash_evidence(found)
-    if cache is not None and found.sha256:
-        cache.remember_evidence(rel, found.stat, found.sha256)
-    return found
+        try:
+            return _load_cached(session, cache, paths, today, cross, need_data)
+        except CacheError as exc:
+            _drop(cache, exc)
+    return _load_uncached(session, paths, today, cross, need_data)
 
 
-def _locate_cross(session: Session, problems: list[Problem], locate: Any) -> list[Problem]:
-    by_path: dict[str, list[Problem]] = {}
-    for p in problems:
-        by_path.setdefault(p.path, []).append(p)
-    out: list[Problem] = []
-    for rel, items in by_path.items():
-        raw, _ = storage.read_record_bytes(session.ledger, session.root / rel)
-        from ledger import yamlio
+def select(session: Session, flt: Filter | None = None) -> Selection:
+    """The records flt may keep (every record without one), streamed in path order."""
+    from ledger import freshness
 
-        text = yamlio.decode(raw)[0] if raw is not None else None
-        out += locate(items, text) if text is not None else items
-    return out
-
-
-def iter_records(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
-    for c in load(session, cross=False).checked:
-        if c.data is not None:
-            yield c.path, c.data
+    today = dt.date.today()
+    cache = _open_cache(session)
+    if cache is not None:
+        try:
+            fresh = freshness.current(session, cache, today, answer=False)
+            return Selection(session, flt, cache.unreadable(fresh.scan.tree), cache, fresh.scan.tree)
+        except CacheError as exc:
+            _drop(cache, exc)
+    loaded = _load_uncached(session, None, today, cross=False, need_data=True)
+    return Selection(session, flt, loaded.unreadable, rows=loaded.records)
 
 
-def find_record(session: Session, id_or_prefix: str) -> tuple[str, dict[str, Any]]:
+def iter_records(session: Session) -> Iterator[Row]:
+    yield from select(session)
+
+
+def find_record(session: Session, id_or_prefix: str) -> Row:
     """A record by id, or by a prefix that only one id starts with."""
     from ledger.problems import UsageError
 
     needle = id_or_prefix.strip().removesuffix(".yaml").rsplit("/", 1)[-1]
     if not needle:
         raise UsageError("give an incident id (or the start of one)")
-    records = list(iter_records(session))
+    records = list(select(session).starting(needle))
     exact = [(p, d) for p, d in records if d.get("id") == needle]
     if exact:
         return exact[0]
@@ -334,3 +182,195 @@ def find_record(session: Session, id_or_prefix: str) -> tuple[str, dict[str, Any
     shown = ", ".join(str(d.get("id")) for _, d in hits[:8])
     raise UsageError(f"{needle!r} matches {len(hits)} incidents: {shown}",
                      hint="give more of the id")
+
+
+class Selection:
+    """Records, in path order, unpacked from the cache a batch at a time so
+    memory stays flat.  With a filter they are narrowed through the index
+    first, which only ever lets extra records through: apply the filter
+    (``query.apply``) to what this yields.  ``unreadable``: files left out
+    because they could not be read or parsed."""
+
+    def __init__(self, session: Session, flt: Filter | None, unreadable: list[str],
+                 cache: Cache | None = None, tree: str = "", rows: list[Row] | None = None) -> None:
+        self.session = session
+        self.flt = flt
+        self.unreadable = unreadable
+        self._cache = cache
+        self._tree = tree
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[Row]:
+        from ledger import index
+        from ledger.cache import narrowing
+
+        narrow = narrowing(index.prefilter(self.flt), index.LOWER, index.UPPER)
+        return self._stream(lambda cache: cache.select(self._tree, narrow))
+
+    def starting(self, prefix: str) -> Iterator[Row]:
+        """The records whose id may start with prefix (any id that is not text may)."""
+        return self._stream(lambda cache: cache.find(self._tree, prefix))
+
+    def count(self, keys: Sequence[Key]) -> Summary:
+        """summary.count of the records the filter keeps: in SQL from the index
+        when it holds the keys and the whole filter, else in Python."""
+        from collections import Counter
+
+        from ledger import index, query, summary
+        from ledger.cache import narrowing
+
+        pre = index.prefilter(self.flt)
+        if self._cache is not None and pre.exact and index.countable(self.session.schema, keys):
+            try:
+                if not self._cache.unindexed(self._tree):
+                    total, cells, margins = self._cache.count(
+                        self._tree, narrowing(pre, index.LOWER, index.UPPER),
+                        [index.SUMMARY_FIELDS[k.name] for k in keys])
+                    return summary.tally(
+                        keys, total, {tuple(map(index.bucket, c)): n for c, n in cells.items()},
+                        [Counter({index.bucket(v): n for v, n in m.items()}) for m in margins])
+            except CacheError as exc:
+                self._lost(exc)
+        rows: Iterable[Row] = self if self.flt is None else query.select(self, self.flt)
+        return summary.count(rows, keys)
+
+    def _stream(self, pick: Callable[[Cache], list[tuple[str, int]]]) -> Iterator[Row]:
+        if self._cache is not None:
+            try:
+                picks = pick(self._cache)
+            except CacheError as exc:
+                self._lost(exc)
+            else:
+                return self._unpack(picks)
+        if self._rows is None:
+            self._rows = _load_uncached(self.session, None, dt.date.today(), cross=False,
+                                        need_data=True).records
+        return iter(self._rows)
+
+    def _unpack(self, picks: list[tuple[str, int]]) -> Iterator[Row]:
+        for i in range(0, len(picks), STREAM_BATCH):
+            batch = picks[i:i + STREAM_BATCH]
+            found: dict[int, dict[str, Any]] = {}
+            if self._cache is not None:
+                try:
+                    found = self._cache.records([rid for _, rid in batch])
+                except CacheError as exc:
+                    self._lost(exc)
+            for path, rid in batch:
+                data = found.get(rid)
+                if data is None:  # lost with the cache: read the file itself
+                    from ledger.checking import check_file
+
+                    data = check_file(self.session, path, dt.date.today(), index_it=False)[1].data
+                if data is not None:
+                    yield path, data
+
+    def _lost(self, exc: CacheError) -> None:
+        assert self._cache is not None
+        _drop(self._cache, exc)
+        self._cache = None
+
+
+# -- the cache ------------------------------------------------------------------------
+
+def _open_cache(session: Session) -> Cache | None:
+    import os
+
+    if os.environ.get("LEDGER_NO_CACHE"):
+        return None
+    from ledger import __version__
+
+    folder = Path(os.environ.get("LEDGER_CACHE_DIR") or session.root / session.ledger.settings.cache_dir)
+    salt = f"{session.schema.digest[:16]}-{__version__}-{session.ledger.settings.max_file_size}"
+    cache = Cache(folder, salt)
+    return cache if cache.enabled else None
+
+
+def _drop(cache: Cache, exc: CacheError) -> None:
+    """Stop using the cache for this run; a corrupt one is deleted, to be rebuilt next time."""
+    if exc.corrupt:
+        cache.discard()
+    else:
+        cache.close()
+
+
+# -- loading records ----------------------------------------------------------------
+
+def _selection(session: Session, paths: list[Path] | None,
+               scan: Scan) -> tuple[set[str] | None, list[Path]]:
+    """The paths asked for (None: all), and those of them outside the scanned tree."""
+    if paths is None:
+        return None, []
+    rels = {session.ledger.rel(p): p for p in paths}
+    return set(rels), [p for rel, p in rels.items() if not scan.has(rel) and p.is_file()]
+
+
+def _load_cached(session: Session, cache: Cache, paths: list[Path] | None, today: dt.date,
+                 cross: bool, need_data: bool) -> Loaded:
+    from ledger import freshness, refresh
+    from ledger.validate import Checked
+
+    fresh = freshness.current(session, cache, today, answer=True)
+    answer = fresh.state.answer
+    assert answer is not None
+    selected, extras = _selection(session, paths, fresh.scan)
+    current = cache.current(fresh.scan.tree)
+    if need_data:
+        found = cache.records([rid for _, rid, parsed in current if parsed])
+        data: dict[str, dict[str, Any] | None] = {p: found.get(rid) for p, rid, _ in current}
+    else:
+        skeletons = cache.skeletons(fresh.scan.tree)
+        data = {p: skeletons.get(p) for p, _, _ in current}
+    checked = [Checked(p, data[p] if parsed else None, [Problem(*t) for t in answer["own"].get(p, [])])
+               for p, _, parsed in current]
+    if any(c.data is None for c, (_, _, parsed) in zip(checked, current, strict=True) if parsed):
+        raise CacheError("records missing from the cache", corrupt=True)
+    cross_problems: list[Problem] = []
+    if extras:
+        results = refresh.results(session, cache, [session.ledger.rel(p) for p in extras], today, vetted=True)
+        full = cache.records([r.rid for _, r in results.values()]) if need_data else {}
+        checked += [Checked(p, full.get(r.rid) if need_data else r.skeleton,
+                            [Problem(*t) for t in r.problems]) for p, (_, r) in results.items()]
+        checked.sort(key=lambda c: c.path)
+        if cross:
+            cross_problems = _cross(session, checked, selected, cache, fresh.scan.started)
+    elif cross:
+        cross_problems = [Problem(*located) for _, located in answer["cross"] + answer["evidence"]
+                          if selected is None or located[0] in selected]
+    if selected is not None:
+        checked = [c for c in checked if c.path in selected]
+    return Loaded(checked, cross_problems)
+
+
+def _load_uncached(session: Session, paths: list[Path] | None, today: dt.date,
+                   cross: bool, need_data: bool) -> Loaded:
+    """Every file read and checked: the reference the cache must agree with."""
+    from ledger import refresh
+    from ledger.checking import run_checks
+    from ledger.freshness import Scan
+    from ledger.validate import Checked
+
+    scan = Scan(session)
+    selected, extras = _selection(session, paths, scan)
+    rels = sorted([*scan.paths(), *(session.ledger.rel(p) for p in extras)])
+    session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
+    checked = [c for _, c, _ in run_checks(session, rels, today, index_it=False)]
+    cross_problems = _cross(session, checked, selected, None, scan.started) if cross else []
+    if selected is not None:
+        checked = [c for c in checked if c.path in selected]
+    if not need_data:
+        checked = [Checked(c.path, refresh.skeleton(c.data), c.problems) for c in checked]
+    return Loaded(checked, cross_problems)
+
+
+def _cross(session: Session, checked: list[Checked], selected: set[str] | None,
+           cache: Cache | None, started: int) -> list[Problem]:
+    """Cross-record and evidence problems of the selected records, with positions."""
+    from ledger import refresh
+    from ledger.validate import check_ledger
+
+    lookup = refresh.evidence_lookup(session, cache, started)[0]
+    raw = check_ledger(checked) + refresh.evidence_problems(
+        {c.path: c.data for c in checked if c.data is not None and (selected is None or c.path in selected)},
+        lookup)
+    return refresh.locate(session, [p for p in raw if selected is None or p.path in selected])

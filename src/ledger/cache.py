@@ -1,12 +1,27 @@
-"""A content-addressed cache of checked records, in one SQLite file.
+"""A content-addressed cache of checked records, and an index over them, in
+one SQLite file.
 
 Correct by construction: a result is stored under the git blob id of the
 file's bytes plus a salt made of the schema's digest, the tool's version and
-the settings that change results.  The stat fingerprint of each path is
-only an accelerator that says which blob a path held when last seen; when it
-does not match, the file is read and hashed again.  The cache is never the
-source of truth: any failure (missing, corrupt, locked, read-only) turns it
-off for the run, and deleting it changes no answer.
+the settings that change results.  Stat fingerprints only say which blob a
+path held when last seen; when one does not match, the file is read and
+hashed again.  The cache is never the source of truth: when it cannot be
+used (corrupt, locked, read-only) every method raises CacheError and the
+caller works without it; deleting it changes no answer.
+
+Tables:
+  results   one row per (blob, salt, path): problems, the skeleton that the
+            cross-record checks need, the record's id, its facets (what list
+            and summary narrow and count by; ledger.index says what they are)
+  records   the whole record of a result (marshal), apart so scans stay small
+  files     the tree as last seen: path -> result
+  live      the facets of the tree's records, one row each, so counting and
+            narrowing never meet results of files as they once were; filled
+            when first needed (a cold validate never pays for it), then kept
+  folders   per folder: the stat fingerprints of its files and their digest
+  state     the salt and tree digest the files rows belong to, files whose
+            stat was too fresh to trust, and the validation answer
+  evidence  evidence file fingerprint -> sha256
 """
 
 from __future__ import annotations
@@ -16,11 +31,26 @@ import hashlib
 import marshal
 import os
 import sqlite3
-from collections.abc import Iterable
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-FORMAT = 2  # bump when the stored layout changes
+if TYPE_CHECKING:
+    from ledger.index import Prefilter
+
+FORMAT = 3  # bump when what is stored changes meaning (a new layout is caught by LAYOUT)
+BATCH = 500  # rows per `IN (...)` query (SQLite allows 32766 parameters)
+
+
+class CacheError(Exception):
+    """The cache cannot be used for this run."""
+
+    def __init__(self, cause: BaseException | str, *, corrupt: bool = False) -> None:
+        super().__init__(str(cause))
+        self.corrupt = corrupt
 
 
 def blob_id(raw: bytes) -> str:
@@ -36,6 +66,89 @@ def fingerprint(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
+@dataclass(frozen=True)
+class Result:
+    """A stored check of one file's content."""
+
+    rid: int
+    day: str  # the day it was made (ISO)
+    dated: bool  # it reports a date in the future, which may be past another day
+    problems: list[tuple[Any, ...]]
+    skeleton: dict[str, Any] | None  # None: the file did not parse
+    facets: bytes | None  # marshal of (field, value) pairs; None: not parsed, or not indexable
+
+
+@dataclass(frozen=True)
+class NewResult:
+    key: str
+    day: str
+    dated: bool
+    problems: list[tuple[Any, ...]]
+    skeleton: dict[str, Any] | None
+    data: dict[str, Any] | None
+    facets: list[tuple[int, Any]] | None  # None: not indexable
+
+
+@dataclass(frozen=True)
+class State:
+    salt: str
+    tree: str
+    files: int  # how many record files the tree holds
+    day: str  # the day the answer was made
+    racy: list[tuple[str, str]]  # (path, blob) of files whose stat was too fresh to trust
+    answer: dict[str, Any] | None  # None unless asked for
+
+
+@dataclass(frozen=True)
+class Update:
+    """A new state and the rows that bring `files` and `folders` to it."""
+
+    state: State
+    folders: dict[str, tuple[str, list[Any]]]  # folder -> (digest, listing)
+    dropped: list[str]  # folders gone
+    files: list[tuple[str, Result]]
+    gone: list[str]  # paths gone
+    reset: bool  # the rows belong to another salt: replace them all
+
+
+_SCHEMA = """
+    CREATE TABLE IF NOT EXISTS results (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, day TEXT NOT NULL, dated INTEGER NOT NULL,
+        problems BLOB, skeleton BLOB, rec_id TEXT, parsed INTEGER NOT NULL, facets BLOB);
+    CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS files (
+        path TEXT PRIMARY KEY, rid INTEGER NOT NULL, parsed INTEGER NOT NULL,
+        indexed INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS files_by_rid ON files (rid);
+    CREATE INDEX IF NOT EXISTS files_unindexed ON files (path) WHERE parsed AND NOT indexed;
+    CREATE INDEX IF NOT EXISTS files_unparsed ON files (path) WHERE NOT parsed;
+    CREATE TABLE IF NOT EXISTS live (
+        rid INTEGER NOT NULL, field INTEGER NOT NULL, value NOT NULL,
+        PRIMARY KEY (rid, field, value)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS live_by_value ON live (field, value);
+    CREATE TABLE IF NOT EXISTS folders (
+        folder TEXT PRIMARY KEY, digest TEXT NOT NULL, listing BLOB NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS state (
+        one INTEGER PRIMARY KEY CHECK (one = 1), salt TEXT NOT NULL, tree TEXT NOT NULL,
+        files INTEGER NOT NULL, day TEXT NOT NULL, racy BLOB NOT NULL, answer BLOB NOT NULL,
+        live INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS evidence (
+        path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, ino INTEGER, ctime INTEGER,
+        sha256 TEXT);
+"""
+# Stamped on the file: a file made with any other layout is replaced, not misread.
+LAYOUT = zlib.crc32(_SCHEMA.encode()) & 0x7FFFFFFF
+
+
+def _batches(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), BATCH):
+        yield items[i:i + BATCH]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
 class Cache:
     def __init__(self, folder: Path, salt: str) -> None:
         self.folder = folder
@@ -46,8 +159,7 @@ class Cache:
             self._open()
         except (sqlite3.Error, OSError):
             # A corrupt file: throw it away and start again once.
-            with contextlib.suppress(OSError):
-                self.path.unlink()
+            self.discard()
             try:
                 self._open()
             except (sqlite3.Error, OSError):
@@ -64,17 +176,12 @@ class Cache:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript("""
-                CREATE TABLE IF NOT EXISTS paths (
-                    path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, ino INTEGER, ctime INTEGER,
-                    blob TEXT);
-                CREATE TABLE IF NOT EXISTS results (
-                    key TEXT PRIMARY KEY, problems BLOB, meta BLOB, data BLOB);
-                CREATE TABLE IF NOT EXISTS evidence (
-                    path TEXT PRIMARY KEY, mtime INTEGER, size INTEGER, ino INTEGER, ctime INTEGER,
-                    sha256 TEXT);
-            """)
-            db.execute("SELECT count(*) FROM results").fetchone()
+            stamp = db.execute("PRAGMA user_version").fetchone()[0]
+            if stamp != LAYOUT:
+                if stamp != 0:
+                    raise sqlite3.DatabaseError("made with another layout")
+                db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {LAYOUT}; COMMIT;")
+            db.execute("SELECT count(*) FROM state").fetchone()
         except sqlite3.Error:
             db.close()
             raise
@@ -84,78 +191,347 @@ class Cache:
     def enabled(self) -> bool:
         return self.db is not None
 
-    def _key(self, blob: str, rel: str) -> str:
-        # The path is part of the key: a record's problems name its file and
-        # depend on its name (id = file name).
-        return f"{blob}:{self.salt}:{rel}"
-
-    def _safe(self, fn: Any, default: Any) -> Any:
-        if self.db is None:
-            return default
-        try:
-            return fn(self.db)
-        except (sqlite3.Error, ValueError, EOFError, TypeError):
-            # Corrupt rows or a locked database: behave as a miss, never fail.
-            return default
-
-    # -- paths -> blobs ------------------------------------------------------
-    def known_paths(self) -> dict[str, tuple[tuple[int, int, int, int], str]]:
-        """path -> (stat fingerprint, blob) as last seen."""
-        rows = self._safe(lambda db: db.execute(
-            "SELECT path, mtime, size, ino, ctime, blob FROM paths").fetchall(), [])
-        return {r[0]: ((r[1], r[2], r[3], r[4]), r[5]) for r in rows}
-
-    def results(self, wanted: list[tuple[str, str]], *,
-                with_data: bool) -> dict[str, tuple[Any, Any, Any]]:
-        """(blob, path) pairs -> {path: (problems, meta, data or None)} for those cached."""
-        column = "data" if with_data else "NULL"
-        out: dict[str, tuple[Any, Any, Any]] = {}
-
-        def fetch(db: sqlite3.Connection) -> dict[str, tuple[Any, Any, Any]]:
-            for i in range(0, len(wanted), 500):
-                keys = [self._key(b, rel) for b, rel in wanted[i:i + 500]]
-                marks = ",".join("?" * len(keys))
-                for key, problems, meta, data in db.execute(
-                        f"SELECT key, problems, meta, {column} FROM results WHERE key IN ({marks})",
-                        keys):
-                    out[key.split(":", 2)[2]] = (marshal.loads(problems), marshal.loads(meta),
-                                                 marshal.loads(data) if data is not None else None)
-            return out
-        return dict(self._safe(fetch, {}))
-
-    def store(self, paths: list[tuple[Any, ...]],
-              results: list[tuple[str, str, Any, Any, Any]], gone: Iterable[str] = ()) -> None:
-        """paths: (path, *fingerprint, blob); results: (blob, path, problems, meta, data)."""
-        def write(db: sqlite3.Connection) -> None:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany("INSERT OR REPLACE INTO paths VALUES (?, ?, ?, ?, ?, ?)", paths)
-                db.executemany(
-                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)",
-                    [(self._key(blob, rel), marshal.dumps(p), marshal.dumps(m), marshal.dumps(d))
-                     for blob, rel, p, m, d in results])
-                db.executemany("DELETE FROM paths WHERE path = ?", [(g,) for g in gone])
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        self._safe(write, None)
-
-    # -- evidence hashes -----------------------------------------------------
-    def evidence_hash(self, rel: str, st: os.stat_result) -> str | None:
-        row = self._safe(lambda db: db.execute(
-            "SELECT mtime, size, ino, ctime, sha256 FROM evidence WHERE path = ?", (rel,)).fetchone(), None)
-        if row and tuple(row[:4]) == fingerprint(st):
-            return str(row[4])
-        return None
-
-    def remember_evidence(self, rel: str, st: os.stat_result, digest: str) -> None:
-        self._safe(lambda db: db.execute(
-            "INSERT OR REPLACE INTO evidence VALUES (?, ?, ?, ?, ?, ?)",
-            (rel, *fingerprint(st), digest)), None)
+    def discard(self) -> None:
+        """Delete the cache file (it is corrupt); the next run starts afresh."""
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                Path(f"{self.path}{suffix}").unlink()
 
     def close(self) -> None:
         if self.db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.db.close()
             self.db = None
+
+    def key(self, blob: str, rel: str) -> str:
+        # The path is part of the key: a record's problems name its file and
+        # depend on its name (id = file name).
+        return f"{blob}:{self.salt}:{rel}"
+
+    @contextlib.contextmanager
+    def _use(self, *, write: bool = False, tree: str | None = None) -> Iterator[sqlite3.Connection]:
+        """The connection, inside a transaction when writing or when the reads
+        must be of the stored tree `tree` (else CacheError: another process
+        stored another tree meanwhile).  Every failure (locked, full, corrupt
+        rows) becomes CacheError."""
+        if self.db is None:
+            raise CacheError("the cache is off")
+        db = self.db
+        try:
+            if not write and tree is None:
+                yield db
+                return
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                if tree is not None:
+                    row = db.execute("SELECT tree FROM state").fetchone()
+                    if row is None or row[0] != tree:
+                        raise CacheError("another process changed the cache meanwhile")
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # locked, disk full, read-only
+            raise CacheError(exc) from exc
+        except (sqlite3.Error, ValueError, EOFError, TypeError) as exc:  # a corrupt file or row
+            raise CacheError(exc, corrupt=True) from exc
+
+    # -- the tree ------------------------------------------------------------
+    def state(self, *, with_answer: bool) -> State | None:
+        answer = "answer" if with_answer else "NULL"
+        with self._use() as db:
+            row = db.execute(f"SELECT salt, tree, files, day, racy, {answer} FROM state").fetchone()
+            if row is None:
+                return None
+            salt, tree, files, day, racy, stored = row
+            return State(salt, tree, files, day, marshal.loads(racy),
+                         marshal.loads(stored) if stored is not None else None)
+
+    def folders(self) -> dict[str, str]:
+        """folder -> digest of its listing, as last stored."""
+        with self._use() as db:
+            return dict(db.execute("SELECT folder, digest FROM folders"))
+
+    def listings(self, folders: Sequence[str]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        with self._use() as db:
+            for batch in _batches(folders):
+                for folder, listing in db.execute(
+                        f"SELECT folder, listing FROM folders WHERE folder IN ({_marks(len(batch))})", batch):
+                    out[folder] = marshal.loads(listing)
+        return out
+
+    def files(self, paths: Sequence[str]) -> dict[str, Result]:
+        """path -> result as last stored, for those of paths known."""
+        out: dict[str, Result] = {}
+        with self._use() as db:
+            for batch in _batches(paths):
+                for row in db.execute(
+                        f"SELECT f.path, {_RESULT} FROM files f JOIN results r ON r.id = f.rid "
+                        f"WHERE f.path IN ({_marks(len(batch))})", batch):
+                    out[row[0]] = _result(row[1:])
+        return out
+
+    def current(self, tree: str) -> list[tuple[str, int, bool]]:
+        """(path, result id, parsed) of every file of the stored tree, in path order."""
+        with self._use(tree=tree) as db:
+            return [(p, rid, bool(ok)) for p, rid, ok in
+                    db.execute("SELECT path, rid, parsed FROM files ORDER BY path")]
+
+    def skeletons(self, tree: str | None = None) -> dict[str, dict[str, Any]]:
+        """path -> skeleton of every record of the stored tree that parsed."""
+        with self._use(tree=tree) as db:
+            return {p: _skeleton(s, i) for p, s, i in db.execute(
+                "SELECT f.path, r.skeleton, r.rec_id FROM files f JOIN results r ON r.id = f.rid "
+                "WHERE f.parsed")}
+
+    def commit(self, base: tuple[str, str] | None, update: Update) -> bool:
+        """Store a new state, unless another process stored one since `base`
+        (salt, tree) was read: then False, and nothing is written."""
+        s = update.state
+        with self._use(write=True) as db:
+            row = db.execute("SELECT salt, tree, live FROM state").fetchone()
+            if (tuple(row[:2]) if row else None) != base:
+                return False
+            live = bool(row and row[2]) and not update.reset
+            if update.reset:
+                db.execute("DELETE FROM files")
+                db.execute("DELETE FROM folders")
+            db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?, ?)",
+                           [(f, d, marshal.dumps(listing)) for f, (d, listing) in update.folders.items()])
+            db.executemany("DELETE FROM folders WHERE folder = ?", [(f,) for f in update.dropped])
+            if live:
+                self._follow(db, update)
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                           [(p, r.rid, r.skeleton is not None, r.facets is not None)
+                            for p, r in update.files])
+            db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in update.gone])
+            db.execute("INSERT OR REPLACE INTO state VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+                       (s.salt, s.tree, s.files, s.day, marshal.dumps(s.racy), marshal.dumps(s.answer),
+                        live))
+            return True
+
+    @staticmethod
+    def _follow(db: sqlite3.Connection, update: Update) -> None:
+        """Keep `live` to the facets of exactly the records `files` will hold."""
+        before: dict[str, int] = {}
+        paths = [p for p, _ in update.files] + update.gone
+        for batch in _batches(paths):
+            before.update(db.execute(f"SELECT path, rid FROM files WHERE path IN ({_marks(len(batch))})",
+                                     batch))
+        now = dict(update.files)
+        db.executemany("DELETE FROM live WHERE rid = ?",
+                       [(rid,) for p, rid in before.items() if p not in now or now[p].rid != rid])
+        db.executemany("INSERT OR IGNORE INTO live VALUES (?, ?, ?)",
+                       ((r.rid, field, value) for p, r in now.items()
+                        if before.get(p) != r.rid and r.facets is not None
+                        for field, value in marshal.loads(r.facets)))
+
+    def _live(self, tree: str) -> None:
+        """Fill `live` for the stored tree, unless it is filled already."""
+        with self._use(tree=tree) as db:
+            if db.execute("SELECT live FROM state").fetchone()[0]:
+                return
+        with self._use(write=True, tree=tree) as db:
+            if db.execute("SELECT live FROM state").fetchone()[0]:
+                return  # another process filled it meanwhile
+            facets = db.execute("SELECT f.rid, r.facets FROM files f JOIN results r ON r.id = f.rid "
+                                "WHERE r.facets IS NOT NULL").fetchall()
+            # Building the index after the rows is faster than keeping it up while adding them.
+            db.execute("DROP INDEX live_by_value")
+            db.execute("DELETE FROM live")
+            db.executemany("INSERT OR IGNORE INTO live VALUES (?, ?, ?)",
+                           ((rid, field, value) for rid, packed in facets
+                            for field, value in marshal.loads(packed)))
+            db.execute("CREATE INDEX live_by_value ON live (field, value)")
+            db.execute("UPDATE state SET live = 1")
+
+    def trust(self, tree: str, racy: list[tuple[str, str]]) -> None:
+        """Files once too fresh to trust by their stat are now old enough."""
+        with self._use(write=True) as db:
+            db.execute("UPDATE state SET racy = ? WHERE tree = ?", (marshal.dumps(racy), tree))
+
+    # -- results -------------------------------------------------------------
+    def lookup(self, keys: Sequence[str]) -> dict[str, Result]:
+        out: dict[str, Result] = {}
+        with self._use() as db:
+            for batch in _batches(keys):
+                for row in db.execute(
+                        f"SELECT r.key, {_RESULT} FROM results r WHERE r.key IN ({_marks(len(batch))})",
+                        batch):
+                    out[row[0]] = _result(row[1:])
+        return out
+
+    def add(self, new: Iterable[NewResult]) -> dict[str, Result]:
+        """Store results (with their records); key -> stored result."""
+        out: dict[str, Result] = {}
+        with self._use(write=True) as db:
+            records: list[tuple[int, bytes]] = []
+            for n in new:
+                skeleton = _pack_skeleton(n.skeleton)
+                problems = marshal.dumps(n.problems) if n.problems else None
+                facets = marshal.dumps(n.facets) if n.facets is not None else None
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO results (key, day, dated, problems, skeleton, rec_id, parsed, "
+                    "facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (n.key, n.day, n.dated, problems, *skeleton, n.skeleton is not None, facets))
+                rid = cursor.lastrowid
+                if cursor.rowcount and rid is not None:
+                    if n.data is not None:
+                        records.append((rid, marshal.dumps(n.data)))
+                else:
+                    # Made on a day it no longer holds for: the same content, checked today.
+                    rid = int(db.execute("SELECT id FROM results WHERE key = ?", (n.key,)).fetchone()[0])
+                    db.execute("UPDATE results SET day = ?, dated = ?, problems = ? WHERE id = ?",
+                               (n.day, n.dated, problems, rid))
+                assert rid is not None
+                out[n.key] = Result(rid, n.day, n.dated, n.problems, n.skeleton, facets)
+            db.executemany("INSERT INTO records VALUES (?, ?)", records)
+        return out
+
+    def records(self, rids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        with self._use() as db:
+            for batch in _batches(rids):
+                for rid, data in db.execute(
+                        f"SELECT id, data FROM records WHERE id IN ({_marks(len(batch))})", batch):
+                    out[rid] = marshal.loads(data)
+        return out
+
+    # -- the index -----------------------------------------------------------
+    def select(self, tree: str, narrow: Narrowing | None) -> list[tuple[str, int]]:
+        """(path, result id) of the stored tree's records that parsed and may
+        pass `narrow` (every one without it), in path order."""
+        if narrow is not None:
+            self._live(tree)
+        with self._use(tree=tree) as db:
+            if narrow is None:
+                return db.execute("SELECT path, rid FROM files WHERE parsed ORDER BY path").fetchall()
+            return db.execute(
+                f"SELECT path, rid FROM files WHERE rid IN ({narrow[0]}) UNION ALL "
+                "SELECT path, rid FROM files WHERE parsed AND NOT indexed ORDER BY path",
+                narrow[1]).fetchall()
+
+    def unindexed(self, tree: str) -> bool:
+        """Whether some record of the stored tree has no facets."""
+        with self._use(tree=tree) as db:
+            row = db.execute("SELECT 1 FROM files WHERE parsed AND NOT indexed LIMIT 1").fetchone()
+        return row is not None
+
+    def unreadable(self, tree: str) -> list[str]:
+        """Files of the stored tree that could not be read or parsed."""
+        with self._use(tree=tree) as db:
+            return [p for p, in db.execute("SELECT path FROM files WHERE NOT parsed ORDER BY path")]
+
+    def count(self, tree: str, narrow: Narrowing | None,
+              fields: Sequence[int]) -> tuple[int, dict[tuple[Any, ...], int], list[Counter[Any]]]:
+        """Of the stored tree's records passing `narrow` (all indexed): how
+        many, and how many hold each combination of the fields' values (one or
+        two fields), and each value of each field."""
+        among, params = (f" AND rid IN ({narrow[0]})", narrow[1]) if narrow else ("", [])
+        self._live(tree)
+        with self._use(tree=tree) as db:
+            if narrow is None:
+                total = db.execute("SELECT count(*) FROM files WHERE parsed").fetchone()[0]
+            else:
+                total = db.execute(f"SELECT count(*) FROM ({narrow[0]})", narrow[1]).fetchone()[0]
+            margins = [Counter(dict(db.execute(
+                f"SELECT value, count(*) FROM live WHERE field = ?{among} GROUP BY value",
+                (field, *params)))) for field in fields]
+            cells: dict[tuple[Any, ...], int]
+            if len(fields) == 1:
+                cells = {(v,): n for v, n in margins[0].items()}
+            else:
+                cells = {(a, b): n for a, b, n in db.execute(
+                    f"SELECT a.value, b.value, count(*) FROM live a "
+                    f"JOIN live b ON b.rid = a.rid AND b.field = ? "
+                    f"WHERE a.field = ?{among.replace('rid', 'a.rid', 1)} GROUP BY a.value, b.value",
+                    (fields[1], fields[0], *params))}
+        return total, cells, margins
+
+    def find(self, tree: str, prefix: str) -> list[tuple[str, int]]:
+        """(path, result id) of records whose id starts with prefix, or is not text."""
+        with self._use(tree=tree) as db:
+            return db.execute(
+                "SELECT f.path, f.rid FROM files f JOIN results r ON r.id = f.rid "
+                "WHERE f.parsed AND (r.rec_id IS NULL OR substr(r.rec_id, 1, ?) = ?) ORDER BY f.path",
+                (len(prefix), prefix)).fetchall()
+
+    # -- evidence hashes -----------------------------------------------------
+    def evidence_hash(self, rel: str, st: os.stat_result) -> str | None:
+        with self._use() as db:
+            row = db.execute("SELECT mtime, size, ino, ctime, sha256 FROM evidence WHERE path = ?",
+                             (rel,)).fetchone()
+        if row and tuple(row[:4]) == fingerprint(st):
+            return str(row[4])
+        return None
+
+    def remember_evidence(self, rel: str, st: os.stat_result, digest: str) -> None:
+        with self._use(write=True) as db:
+            db.execute("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?, ?, ?, ?)",
+                       (rel, *fingerprint(st), digest))
+
+
+# SQL for a set of result ids, and its parameters.
+Narrowing = tuple[str, list[Any]]
+
+
+def narrowing(pre: Prefilter, lower: int, upper: int) -> Narrowing | None:
+    """The ids of the stored tree's indexed records that may pass the
+    prefilter (lower, upper: the field codes of the date bounds); None when
+    it tests nothing."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for field, values in pre.groups:
+        parts.append(f"SELECT rid FROM live WHERE field = ? AND value IN ({_marks(len(values))})")
+        params += [field, *values]
+    if pre.since is not None or pre.until is not None:
+        # Python's window test: a date, and no bound on the wrong side of the window.
+        parts.append("SELECT rid FROM live WHERE field IN (?, ?)")
+        params += [lower, upper]
+    if not parts:
+        return None
+    sql = " INTERSECT ".join(parts)
+    if pre.until is not None:
+        sql += " EXCEPT SELECT rid FROM live WHERE field = ? AND value > ?"
+        params += [lower, pre.until]
+    if pre.since is not None:
+        sql += " EXCEPT SELECT rid FROM live WHERE field = ? AND value < ?"
+        params += [upper, pre.since]
+    return sql, params
+
+
+_RESULT = "r.id, r.day, r.dated, r.problems, r.skeleton, r.rec_id, r.parsed, r.facets"
+
+
+def holds(made: str, dated: bool, day: str) -> bool:
+    """Whether a check made on day `made` (ISO) holds on `day`: a date that was
+    past is past on every later day; one in the future, only that same day."""
+    return made == day or (not dated and made <= day)
+
+
+def _result(row: Sequence[Any]) -> Result:
+    rid, day, dated, problems, skeleton, rec_id, parsed, facets = row
+    return Result(rid, day, bool(dated), marshal.loads(problems) if problems is not None else [],
+                  _skeleton(skeleton, rec_id) if parsed else None,
+                  facets)
+
+
+def _pack_skeleton(skeleton: dict[str, Any] | None) -> tuple[bytes | None, str | None]:
+    """(stored skeleton, id column): most skeletons are the id alone, kept in
+    its column with no blob."""
+    if skeleton is None:
+        return None, None
+    rec_id = skeleton.get("id")
+    rec_id = rec_id if isinstance(rec_id, str) else None
+    if skeleton == ({"id": rec_id} if rec_id is not None else {}):
+        return None, rec_id
+    return marshal.dumps(skeleton), rec_id
+
+
+def _skeleton(packed: bytes | None, rec_id: str | None) -> dict[str, Any]:
+    if packed is not None:
+        return dict(marshal.loads(packed))
+    return {"id": rec_id} if rec_id is not None else {}

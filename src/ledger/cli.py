@@ -99,8 +99,8 @@ def validate(
 
     session = _session()
     files = storage.resolve_paths(session.ledger, [str(p) for p in paths]) if paths else None
-    loaded = api.load(session, files, need_data=False)
-    report = Report(files=len(loaded.checked), problems=loaded.problems, strict=strict,
+    verdict = api.check(session, files)
+    report = Report(files=verdict.files, problems=verdict.problems, strict=strict,
                     path_prefix=_repo_prefix(session.root) if format in (
                         ValidateFormat.github, ValidateFormat.sarif) else "")
     render("problems", format.value, report, _out())
@@ -239,6 +239,17 @@ PublicOpt = Annotated[bool, typer.Option(
     "no confidential actors or sources.")]
 
 
+def _filter(session: Any, *, since: str | None, until: str | None, country: list[str] | None,
+            act: list[str] | None, status: list[str] | None, tag: list[str] | None,
+            right: list[str] | None, actor: list[str] | None, text: list[str] | None,
+            where: list[str] | None) -> Any:
+    from ledger import query
+
+    return query.build_filter(session.schema, since=since, until=until, country=country or (),
+                              act=act or (), status=status or (), tag=tag or (), right=right or (),
+                              actor=actor or (), text=text or (), where=where or ())
+
+
 def _select(session: Any, *, public: bool, since: str | None, until: str | None,
             country: list[str] | None, act: list[str] | None, status: list[str] | None,
             tag: list[str] | None, right: list[str] | None, actor: list[str] | None,
@@ -247,13 +258,14 @@ def _select(session: Any, *, public: bool, since: str | None, until: str | None,
     """The records the shared filter options select, as (path, record) rows."""
     from ledger import api, query
 
-    flt = query.build_filter(session.schema, since=since, until=until, country=country or (),
-                             act=act or (), status=status or (), tag=tag or (), right=right or (),
-                             actor=actor or (), text=text or (), where=where or ())
+    flt = _filter(session, since=since, until=until, country=country, act=act, status=status, tag=tag,
+                  right=right, actor=actor, text=text, where=where)
     order = query.parse_sort(session.schema, sort) if sort else None
-    loaded = api.load(session, cross=False)
-    _warn_unreadable(loaded)
-    rows = loaded.records
+    # Streamed from the cache, narrowed by its index; public views need every
+    # record (links to withheld ones are dropped), so they narrow nothing.
+    found = api.select(session, None if public else flt)
+    _warn_unreadable(found)
+    rows: Any = found
     if public:
         from ledger import redact
 
@@ -469,15 +481,15 @@ def verify(
     from ledger.render import render
 
     session = _session()
-    loaded = api.load(session, cross=False)
-    _warn_unreadable(loaded)
+    found = api.select(session)  # streamed: memory stays flat
+    _warn_unreadable(found)
 
     @cache
     def lookup(rel: str) -> storage.FileState:
         # Never from the validation cache: verify exists to read every byte again.
         return storage.hash_evidence(storage.locate_evidence(session.root, rel))
 
-    report = evidence.verify(loaded.records, lookup)
+    report = evidence.verify(found, lookup)
     render("verify", format.value, report, _out())
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.INVALID)
 
@@ -514,9 +526,20 @@ def summary(
 
     session = _session()
     keys = resolve_keys(session.schema, by or ["year"])
-    rows = _select(session, public=public, since=since, until=until, country=country, act=act,
-                   status=status, tag=tag, right=right, actor=actor, text=text, where=where)
-    render("summary", format.value, count(rows, keys), _out())
+    if public:
+        rows = _select(session, public=public, since=since, until=until, country=country, act=act,
+                       status=status, tag=tag, right=right, actor=actor, text=text, where=where)
+        counted = count(rows, keys)
+    else:
+        from ledger import api
+
+        # Counted in the cache's index when it holds the keys and the whole filter.
+        found = api.select(session, _filter(session, since=since, until=until, country=country, act=act,
+                                            status=status, tag=tag, right=right, actor=actor, text=text,
+                                            where=where))
+        _warn_unreadable(found)
+        counted = found.count(keys)
+    render("summary", format.value, counted, _out())
 
 
 # -- actors ---------------------------------------------------------------------

@@ -57,12 +57,18 @@ class Schema:
         checker.checks("edtf", raises=edtf.EdtfError)(edtf.parse)
         return Draft202012Validator(self.document, format_checker=checker)
 
+    # True when this very document (same digest) is known to compile: the
+    # record cache says so when it holds results made with it.  The Python
+    # validator (slow to import and build) is then left until a record fails.
+    vetted = False
+
     @cached_property
     def fast_validator(self) -> Any:
         """jsonschema-rs, when installed: a yes/no answer about 100x faster than
         the Python validator, which then only runs on records that fail (for
         its detailed, located errors).  None when unavailable."""
-        self.validator  # noqa: B018  the Python validator vets the schema first
+        if not self.vetted:
+            self.validator  # noqa: B018  the Python validator vets the schema first
         try:
             import jsonschema_rs
         except ImportError:

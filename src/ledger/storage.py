@@ -149,35 +149,118 @@ def iter_record_files(ledger: Ledger) -> Iterator[Path]:
     yield from found
 
 
-def scan_record_files(ledger: Ledger) -> list[tuple[Path, os.stat_result]]:
-    """Like iter_record_files, with each file's stat, in one pass of scandir
-    (no separate stat call per file: the warm path is a stat of the tree)."""
+# (name, mtime_ns, size, inode, ctime_ns) of one record file: what says it is
+# unchanged without reading it.  ctime is part of it because, unlike mtime,
+# no user tool can set it back.
+Stat = tuple[str, int, int, int, int]
+
+
+def scan_tree(ledger: Ledger, *, split: bool = False) -> dict[str, list[Stat]]:
+    """Every record file under incidents/ with its stat, by folder: {folder
+    relative to the root (POSIX): [Stat, ...] in directory order}.  One pass
+    of scandir and a tuple per file, no Path objects and no sorting: on a warm
+    run over a large ledger this stat of the tree is most of the work.
+
+    With split (for large ledgers) the subfolders are shared out between this
+    process and forked helpers, a stat call each being mostly Python's own
+    work: on two cores that saves about a third."""
     base = ledger.incidents_dir
     if not base.is_dir():
         raise LedgerError(f"{ledger.rel(base)}/ is missing",
                           hint="a ledger keeps its records in incidents/")
-    found: list[tuple[str, os.stat_result]] = []
-    stack = [str(base)]
-    while stack:
-        folder = stack.pop()
+    found: dict[str, list[Stat]] = {}
+    stack = [(str(base), ledger.rel(base))]
+    _scan_folder(*stack.pop(), found, stack)
+    helpers = min(os.cpu_count() or 1, 4, len(stack)) - 1 if split and _can_fork() else 0
+    if helpers > 0:
+        shares = [stack[i::helpers + 1] for i in range(helpers + 1)]
+        children = [_fork_scan(share) for share in shares[1:]]
         try:
-            entries = list(os.scandir(folder))
-        except OSError as exc:
-            raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.name.endswith(RECORD_SUFFIXES):
-                try:
-                    st = entry.stat()
-                except OSError:
-                    continue  # vanished or a dangling link: not a record
-                found.append((entry.path, st))
-    # Sort as relative POSIX paths, the order every command reports in.
-    found.sort(key=lambda t: t[0].replace(os.sep, "/"))
-    return [(Path(p), st) for p, st in found]
+            found.update(_scan_folders(shares[0]))
+        finally:
+            results = [_collect(*child) for child in children]
+        for share, result in zip(shares[1:], results, strict=True):
+            if result is None:  # the helper failed: its share is scanned here
+                result = (True, _scan_folders(share))
+            if not result[0]:
+                raise LedgerError(str(result[1]))
+            found.update(result[1])
+    else:
+        found.update(_scan_folders(stack))
+    return found
+
+
+def _scan_folders(stack: list[tuple[str, str]]) -> dict[str, list[Stat]]:
+    found: dict[str, list[Stat]] = {}
+    while stack:
+        _scan_folder(*stack.pop(), found, stack)
+    return found
+
+
+def _scan_folder(folder: str, rel: str, found: dict[str, list[Stat]], stack: list[tuple[str, str]]) -> None:
+    entries: list[Stat] = []
+    try:
+        with os.scandir(folder) as it:
+            for entry in it:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{rel}/{name}"))
+                elif name.endswith(RECORD_SUFFIXES):
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue  # vanished or a dangling link: not a record
+                    entries.append((name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+    except OSError as exc:
+        raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
+    if entries:
+        found[rel] = entries
+
+
+def _can_fork() -> bool:
+    # fork() copies one thread only; with others running, a lock one of them
+    # holds could hang the copy.  Off Linux, fork() without exec() is unsafe.
+    threading = sys.modules.get("threading")
+    return sys.platform.startswith("linux") and (threading is None or threading.active_count() == 1)
+
+
+def _fork_scan(share: list[tuple[str, str]]) -> tuple[int, int]:
+    """A helper process scanning share; (pid, pipe to read its findings from)."""
+    import marshal
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the helper: scan, send, and leave without running any exit handler
+        status = 1
+        try:
+            os.close(read)
+            try:
+                payload = marshal.dumps((True, _scan_folders(share)))
+            except LedgerError as exc:
+                payload = marshal.dumps((False, exc.message))
+            with os.fdopen(write, "wb") as out:
+                out.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    return pid, read
+
+
+def _collect(pid: int, read: int) -> tuple[bool, Any] | None:
+    """A helper's (True, findings) or (False, error message); None when it failed."""
+    import marshal
+
+    with os.fdopen(read, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        ok, value = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return (bool(ok), value) if status == 0 else None
 
 
 def _walk_error(exc: OSError) -> None:

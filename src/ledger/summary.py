@@ -134,6 +134,13 @@ def count(rows: Iterable[tuple[str, dict[str, Any]]], keys: Sequence[Key]) -> Su
         for values in buckets:
             combos = [(*c, v) for c in combos for v in values]
         cells.update(combos)
+    return tally(keys, total, cells, margins)
+
+
+def tally(keys: Sequence[Key], total: int, cells: dict[tuple[Value, ...], int],
+          margins: list[Counter[Value]]) -> Summary:
+    """A Summary from counts made elsewhere (the cache's index counts in SQL),
+    ordered exactly as count() orders its own."""
     order = [_ordered(k, m) for k, m in zip(keys, margins, strict=True)]
     return Summary(list(keys), total, dict(cells), margins, order)
 

@@ -1,0 +1,250 @@
+"""Bringing the cache up to date with the tree.
+
+Only files whose stat changed (or could not be trusted) are read, and only
+content never seen before is checked; the validation answer is rebuilt on
+the stored one: each record's own problems, the cross-record problems (redone
+from small skeletons only when an id or link changed), and evidence, with the
+positions of problems in unchanged files kept rather than searched again.
+The same pieces (cross-record checks, evidence, positions) serve the
+uncached path, so both answer alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from ledger import storage
+from ledger.cache import Cache, NewResult, Result, State, Update, holds
+from ledger.checking import run_checks
+from ledger.freshness import Scan, as_tuple, content_id, evidence_state, recent
+from ledger.problems import Problem
+
+if TYPE_CHECKING:
+    from ledger.api import Session
+
+Pair = tuple[tuple[Any, ...], tuple[Any, ...]]  # (problem, the problem with line and column)
+
+
+def update(session: Session, cache: Cache, scan: Scan, state: State | None,
+           today: dt.date) -> State | None:
+    """Check what changed since state and store the new state; None when
+    another process stored one first."""
+    day = today.isoformat()
+    # Back in time (a clock set back, or an earlier `today`) nothing made later
+    # can be trusted: start over, keeping only results that hold (content-addressed).
+    same = state is not None and state.salt == cache.salt and state.day <= day
+    known = cache.folders() if same else {}
+    moved = [f for f, digest in scan.digests.items() if known.get(f) != digest]
+    dropped = [f for f in known if f not in scan.folders]
+    listings = cache.listings(moved + dropped) if same else {}
+    changed: dict[str, None] = {}
+    gone: list[str] = []
+    for folder in moved:
+        before = {e[0]: e for e in listings.get(folder, ())}
+        entries = scan.folders[folder]
+        changed.update((f"{folder}/{e[0]}", None) for e in entries if before.get(e[0]) != e)
+        names = {e[0] for e in entries}
+        gone += [f"{folder}/{n}" for n in before if n not in names]
+    for folder in dropped:
+        gone += [f"{folder}/{e[0]}" for e in listings.get(folder, ())]
+    old = None
+    if same:
+        assert state is not None and state.answer is not None
+        old = state.answer
+        # Files whose stat could not be trusted, and results that held for one day only.
+        forced = [p for p, _ in state.racy]
+        if state.day != day:
+            forced += old["dated"]
+        changed.update((p, None) for p in sorted(forced) if scan.has(p))
+    previous = cache.files([*changed, *gone]) if same else {}
+    # A cache with no state yet holds no results: nothing to look up before checking.
+    fresh = results(session, cache, list(changed), today, vetted=same, seen=state is not None)
+    new = State(cache.salt, scan.tree, scan.count, day,
+                [(p, blob) for p, (blob, _) in fresh.items() if scan.racy(p)],
+                _answer(session, cache, old, fresh, previous, gone, scan.started))
+    stored = Update(new, {f: (scan.digests[f], scan.folders[f]) for f in moved}, dropped,
+                    [(p, r) for p, (_, r) in fresh.items()], gone, reset=not same)
+    base = (state.salt, state.tree) if state is not None else None
+    return new if cache.commit(base, stored) else None
+
+
+def results(session: Session, cache: Cache, paths: list[str], today: dt.date, *,
+            vetted: bool, seen: bool = True) -> dict[str, tuple[str, Result]]:
+    """path -> (content id, result) for paths: stored results where the content
+    was seen before (unless not seen: none can be), new checks (stored as they
+    come) for the rest."""
+    day = today.isoformat()
+    ids = {p: content_id(session, p) for p in paths} if seen else {}
+    stored = cache.lookup([cache.key(cid, p) for p, (cid, _) in ids.items()])
+    out: dict[str, tuple[str, Result]] = {}
+    pending: list[NewResult] = []
+    todo: list[str] = [] if seen else list(paths)
+    for p, (cid, problem) in ids.items():
+        hit = stored.get(cache.key(cid, p))
+        if hit is not None and holds(hit.day, hit.dated, day):
+            out[p] = (cid, hit)
+        elif problem is not None:
+            pending.append(_new_result(cache, cid, p, [problem], None, None, day))
+        else:
+            todo.append(p)
+    if todo:
+        if vetted:
+            session.schema.vetted = True  # the cache holds results made with this very schema
+        else:
+            session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
+    blobs: dict[str, str] = {p: cid for p, (cid, _) in ids.items()}
+
+    def flush() -> None:
+        added = cache.add(pending)
+        for n in pending:
+            p = n.key.split(":", 2)[2]
+            out[p] = (blobs[p], added[n.key])
+        pending.clear()
+
+    for cid, checked, facets in run_checks(session, todo, today, index_it=True):
+        blobs[checked.path] = cid  # what was checked, should the file have changed since
+        pending.append(_new_result(cache, cid, checked.path, checked.problems, checked.data, facets, day))
+        if len(pending) >= 500:
+            flush()
+    flush()
+    return out
+
+
+def _new_result(cache: Cache, cid: str, rel: str, problems: list[Problem],
+                data: dict[str, Any] | None, facets: list[tuple[int, Any]] | None, day: str) -> NewResult:
+    # A date in the future may be in the past tomorrow: such a result holds for today only.
+    dated = any(p.code == "date-in-future" for p in problems)
+    return NewResult(cache.key(cid, rel), day, dated, [as_tuple(p) for p in problems],
+                     skeleton(data), data, facets)
+
+
+def skeleton(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the cross-record checks need of a record: far smaller than the record."""
+    if data is None:
+        return None
+    out: dict[str, Any] = {k: data[k] for k in ("id", "related", "duplicate_of") if k in data}
+    sources = data.get("sources")
+    # Only evidence files matter; entries keep their places, which messages name.
+    if isinstance(sources, list) and any(isinstance(s, dict) and isinstance(s.get("file"), str)
+                                         for s in sources):
+        out["sources"] = [{k: s[k] for k in ("file", "sha256") if k in s}
+                          for s in sources if isinstance(s, dict)]
+    return out
+
+
+def _links(result: Result | None) -> tuple[Any, ...] | None:
+    """What check_ledger reads of a record."""
+    if result is None or result.skeleton is None:
+        return None
+    s = result.skeleton
+    return (s.get("id"), s.get("related"), s.get("duplicate_of"))
+
+
+# -- the validation answer -----------------------------------------------------------
+
+def _answer(session: Session, cache: Cache, old: dict[str, Any] | None,
+            fresh: dict[str, tuple[str, Result]], previous: dict[str, Result],
+            gone: list[str], started: int) -> dict[str, Any]:
+    """The validation answer for the new tree, built on the old one."""
+    from ledger.validate import Checked, check_ledger
+
+    touched = {*fresh, *gone}
+    own = {p: v for p, v in old["own"].items() if p not in touched} if old else {}
+    dated = [p for p in old["dated"] if p not in touched] if old else []
+    sources = {p: s for p, s in old["sources"].items() if p not in touched} if old else {}
+    for p, (_, r) in fresh.items():
+        if r.problems:
+            own[p] = r.problems
+        if r.dated:
+            dated.append(p)
+        if r.skeleton is not None and "sources" in r.skeleton:
+            sources[p] = r.skeleton
+    relink = old is None or bool(gone) or any(_links(previous.get(p)) != _links(r)
+                                               for p, (_, r) in fresh.items())
+    if relink:
+        skeletons = cache.skeletons() if old is not None else {}
+        for p in touched:
+            skeletons.pop(p, None)
+        skeletons.update((p, r.skeleton) for p, (_, r) in fresh.items() if r.skeleton is not None)
+        cross = check_ledger([Checked(p, skeletons[p]) for p in sorted(skeletons)])
+    else:
+        assert old is not None
+        cross = [Problem(*raw) for raw, _ in old["cross"]]
+    lookup, files = evidence_lookup(session, cache, started)
+    evidence = evidence_problems(sources, lookup)
+    # Positions of problems in files that did not change are kept, not searched again.
+    known = {raw: located for raw, located in (old["cross"] + old["evidence"] if old else [])
+             if raw[0] not in touched}
+    return {"own": own, "dated": sorted(dated), "sources": sources,
+            "cross": _placed(session, cross, known), "evidence": _placed(session, evidence, known),
+            "files": files}
+
+
+def evidence_problems(sources: dict[str, dict[str, Any]],
+                      lookup: Callable[[str], storage.FileState]) -> list[Problem]:
+    """validate.evidence_problems of each record (path -> record or skeleton), in path order."""
+    from ledger.validate import evidence_problems as of_record
+
+    return [p for path in sorted(sources) for p in of_record(path, sources[path], lookup)]
+
+
+def _placed(session: Session, problems: list[Problem], known: dict[tuple[Any, ...], tuple[Any, ...]]) \
+        -> list[Pair]:
+    raws = [as_tuple(p) for p in problems]
+    todo = [p for p, raw in zip(problems, raws, strict=True) if raw not in known]
+    located = dict(zip((as_tuple(p) for p in todo), (as_tuple(p) for p in locate(session, todo)),
+                       strict=True))
+    return [(raw, known.get(raw) or located[raw]) for raw in raws]
+
+
+def evidence_lookup(session: Session, cache: Cache | None,
+                    started: int) -> tuple[Callable[[str], storage.FileState], dict[str, Any]]:
+    """A lookup of evidence files (hashed only when their stat is new), and
+    what it saw of each: rel -> (status, target, stat fingerprint, too fresh)."""
+    memo: dict[str, storage.FileState] = {}
+    seen: dict[str, Any] = {}
+
+    def digest(rel: str) -> storage.FileState:
+        if rel not in memo:
+            found = storage.locate_evidence(session.root, rel)
+            racy = found.stat is not None and recent(max(found.stat.st_mtime_ns, found.stat.st_ctime_ns),
+                                                     started)
+            memo[rel] = _evidence_digest(rel, found, None if racy else cache)
+            seen[rel] = (*evidence_state(found), racy)
+        return memo[rel]
+    return digest, seen
+
+
+def _evidence_digest(rel: str, found: storage.FileState, cache: Cache | None) -> storage.FileState:
+    """An evidence file's state and sha256; never read when it lies outside the ledger."""
+    if found.status != "ok" or found.stat is None:
+        return found
+    if cache is not None:
+        known = cache.evidence_hash(rel, found.stat)
+        if known:
+            return replace(found, sha256=known)
+    found = storage.hash_evidence(found)
+    if cache is not None and found.sha256 and found.stat is not None:
+        cache.remember_evidence(rel, found.stat, found.sha256)
+    return found
+
+
+def locate(session: Session, problems: list[Problem]) -> list[Problem]:
+    """Problems with the line and column of what they point at, in the same order."""
+    from ledger import yamlio
+    from ledger.validate import locate as in_text
+
+    by_path: dict[str, list[int]] = {}
+    for i, p in enumerate(problems):
+        by_path.setdefault(p.path, []).append(i)
+    out = list(problems)
+    for rel, places in by_path.items():
+        raw, _ = storage.read_record_bytes(session.ledger, session.root / rel)
+        text = yamlio.decode(raw)[0] if raw is not None else None
+        if text is not None:
+            for i, p in zip(places, in_text([problems[i] for i in places], text), strict=True):
+                out[i] = p
+    return out
