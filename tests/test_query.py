@@ -352,3 +352,21 @@ def test_public_search_cannot_find_withheld_names(syn: Ledger) -> None:
         "shamshet" in synth.fold(a["name"]) and a.get("confidential") for a in r["actors"]))
     assert hidden, "the generator should hide some"
     assert syn.ids("--public", "--actor", "Shamshet") == syn.expect(named_openly)
+
+
+def test_status_filter_survives_a_mistyped_status(ledger_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An invalid record (status given as a list) must not crash a query."""
+    from conftest import invoke
+
+    path = next((ledger_dir / "incidents").rglob("*.yaml"))
+    import re
+
+    text, count = re.subn(r"(?m)^status: \w+$", "status: [likely]", path.read_text(encoding="utf-8"))
+    assert count == 1
+    path.write_text(text, encoding="utf-8")
+    for env in ({}, {"LEDGER_NO_CACHE": "1"}):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        result = invoke(["--ledger", str(ledger_dir), "list", "--status", "likely", "--format", "ids"])
+        assert result.exit_code == 0, result.stderr
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr

@@ -204,7 +204,7 @@ class Filter:
         return (self._in_window(record)
                 and (not self.countries or fold(model.country(record)) in self.countries)
                 and (not self.acts or not self.acts.isdisjoint(model.act_types(record)))
-                and (not self.statuses or record.get("status") in self.statuses)
+                and (not self.statuses or str(record.get("status")) in self.statuses)
                 and (not self.tags or not self.tags.isdisjoint(
                     fold(t) for t in model.strings(record, "tags")))
                 and (not self.rights or not self.rights.isdisjoint(model.strings(record, "rights")))
