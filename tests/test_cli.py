@@ -153,3 +153,11 @@ def test_format_choices_match_the_renderer_registry() -> None:
     for enum_name, kind in pairs.items():
         offered = {m.value for m in getattr(cli, enum_name)}
         assert offered == set(formats(kind)), (enum_name, kind)
+
+
+def test_help_lists_every_command_in_task_order() -> None:
+    from ledger.cli import COMMAND_ORDER
+
+    text = invoke(["--help"]).stdout.split("Commands:", 1)[1]
+    listed = [line.split()[0] for line in text.splitlines() if line.startswith("  ") and line.strip()]
+    assert listed == list(COMMAND_ORDER)

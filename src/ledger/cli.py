@@ -13,11 +13,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ledger import __version__
 from ledger.problems import ExitCode, LedgerError
 
+# The order a new user meets the commands in, rather than the order of this file.
+COMMAND_ORDER = ("init", "add", "edit", "validate", "fmt", "list", "show", "summary", "actors",
+                 "export", "diff", "log", "evidence", "verify")
+
+
+class _Group(TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
 app = typer.Typer(
+    cls=_Group,
     name="ledger",
     help="Document human-rights incidents as schema-validated YAML files in git.",
     no_args_is_help=True,
