@@ -148,8 +148,9 @@ def test_format_choices_match_the_renderer_registry() -> None:
 
     pairs = {"ValidateFormat": "problems", "ListFormat": "records", "ShowFormat": "record",
              "SummaryFormat": "summary", "ActorsFormat": "actors", "DiffFormat": "diff",
-             "LogFormat": "log", "VerifyFormat": "verify", "EvidenceFormat": "evidence-added",
-             "SaveFormat": "saved"}
+             "TextJson": "log"}
+    for kind in ("verify", "evidence-added", "saved", "initialized"):
+        assert set(formats(kind)) == {m.value for m in cli.TextJson}, kind
     for enum_name, kind in pairs.items():
         offered = {m.value for m in getattr(cli, enum_name)}
         assert offered == set(formats(kind)), (enum_name, kind)

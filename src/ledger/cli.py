@@ -84,6 +84,13 @@ def _err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
+class TextJson(str, Enum):
+    """--format for commands whose result is a report: text for people, json for scripts."""
+
+    text = "text"
+    json = "json"
+
+
 # -- validate -----------------------------------------------------------------
 
 class ValidateFormat(str, Enum):
@@ -133,11 +140,6 @@ def _repo_prefix(root: Path) -> str:
 
 # -- fmt ----------------------------------------------------------------------
 
-class FmtFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 @app.command()
 def fmt(
     paths: Annotated[list[Path] | None, typer.Argument(
@@ -146,7 +148,7 @@ def fmt(
         "--check", help="Change nothing; list files that would change and exit 1 if any.")] = False,
     diff: Annotated[bool, typer.Option(
         "--diff", help="Change nothing; show the changes as a unified diff, exit 1 if any.")] = False,
-    format: Annotated[FmtFormat, typer.Option("--format", "-f", help="Output format.")] = FmtFormat.text,
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
 ) -> None:
     """Rewrite records in the canonical layout, keeping comments and values.
 
@@ -188,14 +190,14 @@ def fmt(
         if new.encode("utf-8") == raw:
             continue
         changed.append(rel)
-        if diff and format is FmtFormat.text:
+        if diff and format is TextJson.text:
             sys.stdout.writelines(difflib.unified_diff(
                 text.splitlines(keepends=True), new.splitlines(keepends=True),
                 fromfile=f"a/{rel}", tofile=f"b/{rel}"))
         if not dry:
             storage.write_atomic(path, new)
     verb = "would reformat" if dry else "reformatted"
-    if format is FmtFormat.json:
+    if format is TextJson.json:
         sys.stdout.write(json.dumps({"version": 1, "files": len(files), "changed": changed,
                                      "written": not dry, "problems": failed},
                                     ensure_ascii=False, indent=2) + "\n")
@@ -403,16 +405,11 @@ def diff(
     render("diff", format.value, outcome.result, _out())
 
 
-class LogFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 @app.command()
 def log(
     id: Annotated[str, typer.Argument(
         help="Incident id, or the start of one; a removed incident by its full id.")],
-    format: Annotated[LogFormat, typer.Option("--format", "-f", help="Output format.")] = LogFormat.text,
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
 ) -> None:
     """The history of one incident: every commit that changed it, newest first,
     with its author, date, message and the fields it changed (renames followed)."""
@@ -434,11 +431,6 @@ evidence_app = typer.Typer(
 app.add_typer(evidence_app, name="evidence")
 
 
-class EvidenceFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 @evidence_app.command("add")
 def evidence_add(
     id: Annotated[str, typer.Argument(help="Incident id, or the start of one.")],
@@ -454,8 +446,8 @@ def evidence_add(
         "--confidential", help="Mark the source confidential: public exports leave it out.")] = False,
     added_by: Annotated[str | None, typer.Option(
         "--added-by", metavar="NAME", help="Who adds it (default: git user.name, else $USER).")] = None,
-    format: Annotated[EvidenceFormat, typer.Option(
-        "--format", "-f", help="Output format.")] = EvidenceFormat.text,
+    format: Annotated[TextJson, typer.Option(
+        "--format", "-f", help="Output format.")] = TextJson.text,
 ) -> None:
     """Copy FILE to evidence/<incident-id>/, hash it, and add it to the record as a source.
 
@@ -474,15 +466,10 @@ def evidence_add(
     render("evidence-added", format.value, result, _out())
 
 
-class VerifyFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 @app.command()
 def verify(
-    format: Annotated[VerifyFormat, typer.Option(
-        "--format", "-f", help="Report format.")] = VerifyFormat.text,
+    format: Annotated[TextJson, typer.Option(
+        "--format", "-f", help="Report format.")] = TextJson.text,
 ) -> None:
     """Re-hash every evidence file and compare it with the sha256 in its record.
 
@@ -678,11 +665,6 @@ def export(
 
 # -- add / edit / init ------------------------------------------------------------
 
-class SaveFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 def _show_problems(problems: list[Any]) -> None:
     from ledger.render.problems import text_line
 
@@ -704,7 +686,7 @@ def _io(ask: bool) -> Any:
     return Io(read_stdin=lambda limit: sys.stdin.read(limit), show=_show_problems, prompter=prompter)
 
 
-def _report_saved(rid: str, rel: str, action: str, text: str, format: SaveFormat) -> None:
+def _report_saved(rid: str, rel: str, action: str, text: str, format: TextJson) -> None:
     from ledger.recording import Saved
     from ledger.render import render
 
@@ -773,9 +755,9 @@ def add(
         "--no-input", help="Never ask questions (the default when stdin is not a terminal).")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Check the record and print it; write nothing.")] = False,
-    format: Annotated[SaveFormat, typer.Option(
+    format: Annotated[TextJson, typer.Option(
         "--format", "-f", help="text: the new id alone on a line; json: id, path, action.")
-    ] = SaveFormat.text,
+    ] = TextJson.text,
 ) -> None:
     """Record a new incident.
 
@@ -819,8 +801,8 @@ def add(
 @app.command()
 def edit(
     id: Annotated[str, typer.Argument(help="Incident id, or the start of one.")],
-    format: Annotated[SaveFormat, typer.Option(
-        "--format", "-f", help="text: the id alone on a line; json: id, path, action.")] = SaveFormat.text,
+    format: Annotated[TextJson, typer.Option(
+        "--format", "-f", help="text: the id alone on a line; json: id, path, action.")] = TextJson.text,
 ) -> None:
     """Edit a record in $VISUAL or $EDITOR (default vi).
 
@@ -844,7 +826,7 @@ def edit(
 def init(
     folder: Annotated[Path, typer.Argument(
         help="Folder for the new ledger; created when missing. Default: the current folder.")] = Path("."),
-    format: Annotated[SaveFormat, typer.Option("--format", "-f", help="Output format.")] = SaveFormat.text,
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
 ) -> None:
     """Create a new ledger, ready to use.
 
