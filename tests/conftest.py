@@ -72,3 +72,12 @@ def run(ledger_dir: Path):  # type: ignore[no-untyped-def]
     def _run(*args: str, input: str | None = None) -> Result:
         return invoke(["--ledger", str(ledger_dir), *args], input=input)
     return _run
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository holding a copy of the example ledger, one commit deep."""
+    from gitrepo import isolate, make_ledger_repo
+
+    isolate(monkeypatch)
+    return make_ledger_repo(tmp_path / "repo")

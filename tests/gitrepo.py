@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, Result, invoke
 
 RECORDS = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "incidents").rglob("*.yaml"))
 
@@ -49,3 +49,8 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def ledger(root: Path, *args: str) -> Result:
+    """Run ledger inside a repository, as a user at its top would."""
+    return invoke(list(args), cwd=root)

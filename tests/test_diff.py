@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO, Result, invoke
-from gitrepo import commit, edit, git, isolate, make_ledger_repo
+from conftest import REPO, invoke
+from gitrepo import commit, edit, git, isolate, ledger, make_ledger_repo
 from ledger import diff as core
 from ledger import yamlio
 from ledger.render import Output, render
@@ -29,16 +29,6 @@ NEW_TITLE = OLD_TITLE.replace("Activist Arman", "Civil activist Arman")
 
 def stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].removesuffix(".yaml")
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    isolate(monkeypatch)
-    return make_ledger_repo(tmp_path / "repo")
-
-
-def ledger(root: Path, *args: str) -> Result:
-    return invoke(list(args), cwd=root)
 
 
 def load(path: Path) -> dict[str, Any]:

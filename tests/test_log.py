@@ -9,21 +9,10 @@ from typing import Any
 
 import pytest
 
-from conftest import Result, invoke
-from gitrepo import commit, edit, git, isolate, make_ledger_repo
+from gitrepo import commit, edit, git, ledger
 from test_diff import GROUP, NEW_TITLE, OLD_TITLE, SHURAEV, add_record, stem
 
 SHURAEV_ID = stem(SHURAEV)
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    isolate(monkeypatch)
-    return make_ledger_repo(tmp_path / "repo")
-
-
-def ledger(root: Path, *args: str) -> Result:
-    return invoke(list(args), cwd=root)
 
 
 def history(root: Path, rid: str) -> list[dict[str, Any]]:
