@@ -48,6 +48,11 @@ HOSTILE = {
     "nan": (b"location:\n  lat: .nan\n", {"bad-number"}),
     "deep-block": (("a:\n" + "".join("  " * i + "b:\n" for i in range(1, 80))).encode(), {"too-deep"}),
     "unclosed-quote": (b'title: "never closed\nstatus: x\n', {"yaml-syntax"}),
+    "scalar-alias": (b"title: &t Detained\nsummary: *t\n", {"alias"}),
+    "undefined-alias": (b"title: *nowhere\n", {"alias"}),
+    "alias-key": (b"a: &k key\n*k : v\n", {"alias"}),
+    "tag-then-syntax-error": (b'title: !!binary aGVsbG8=\nstatus: "never closed\n', {"yaml-syntax"}),
+    "tag-then-second-document": (b"title: !!binary aGVsbG8=\n---\ntitle: b\n", {"multiple-documents"}),
 }
 
 

@@ -261,7 +261,7 @@ class Selection:
                 if data is None:  # lost with the cache: read the file itself
                     from ledger.checking import check_file
 
-                    data = check_file(self.session, path, dt.date.today(), index_it=False)[1].data
+                    data = check_file(self.session, path, dt.date.today())[1].data
                 if data is not None:
                     yield path, data
 
@@ -354,7 +354,7 @@ def _load_uncached(session: Session, paths: list[Path] | None, today: dt.date,
     selected, extras = _selection(session, paths, scan)
     rels = sorted([*scan.paths(), *(session.ledger.rel(p) for p in extras)])
     session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
-    checked = [c for _, c, _ in run_checks(session, rels, today, index_it=False)]
+    checked = [c for _, c in run_checks(session, rels, today)]
     cross_problems = _cross(session, checked, selected, None, scan.started) if cross else []
     if selected is not None:
         checked = [c for c in checked if c.path in selected]

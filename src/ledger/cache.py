@@ -33,7 +33,7 @@ import os
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,8 +85,8 @@ class NewResult:
     dated: bool
     problems: list[tuple[Any, ...]]
     skeleton: dict[str, Any] | None
-    data: dict[str, Any] | None
-    facets: list[tuple[int, Any]] | None  # None: not indexable
+    data: bytes | None  # marshal of the record
+    facets: bytes | None  # marshal of its (field, value) pairs; None: not indexable
 
 
 @dataclass(frozen=True)
@@ -364,30 +364,36 @@ class Cache:
                     out[row[0]] = _result(row[1:])
         return out
 
-    def add(self, new: Iterable[NewResult]) -> dict[str, Result]:
+    def add(self, new: Sequence[NewResult]) -> dict[str, Result]:
         """Store results (with their records); key -> stored result."""
         out: dict[str, Result] = {}
         with self._use(write=True) as db:
+            known: dict[str, int] = {}
+            for batch in _batches([n.key for n in new]):
+                known.update(db.execute(f"SELECT key, id FROM results WHERE key IN ({_marks(len(batch))})",
+                                        batch).fetchall())
+            # Ids are given here (in the write transaction, so no other process
+            # can take them) to insert in bulk rather than row by row.
+            rid = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM results").fetchone()[0])
+            rows: list[tuple[Any, ...]] = []
             records: list[tuple[int, bytes]] = []
+            redone: list[tuple[Any, ...]] = []
             for n in new:
-                skeleton = _pack_skeleton(n.skeleton)
                 problems = marshal.dumps(n.problems) if n.problems else None
-                facets = marshal.dumps(n.facets) if n.facets is not None else None
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO results (key, day, dated, problems, skeleton, rec_id, parsed, "
-                    "facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (n.key, n.day, n.dated, problems, *skeleton, n.skeleton is not None, facets))
-                rid = cursor.lastrowid
-                if cursor.rowcount and rid is not None:
-                    if n.data is not None:
-                        records.append((rid, marshal.dumps(n.data)))
-                else:
+                if n.key in known:
                     # Made on a day it no longer holds for: the same content, checked today.
-                    rid = int(db.execute("SELECT id FROM results WHERE key = ?", (n.key,)).fetchone()[0])
-                    db.execute("UPDATE results SET day = ?, dated = ?, problems = ? WHERE id = ?",
-                               (n.day, n.dated, problems, rid))
-                assert rid is not None
-                out[n.key] = Result(rid, n.day, n.dated, n.problems, n.skeleton, facets)
+                    redone.append((n.day, n.dated, problems, known[n.key]))
+                else:
+                    rid += 1
+                    known[n.key] = rid
+                    rows.append((rid, n.key, n.day, n.dated, problems, *_pack_skeleton(n.skeleton),
+                                 n.skeleton is not None, n.facets))
+                    if n.data is not None:
+                        records.append((rid, n.data))
+                out[n.key] = Result(known[n.key], n.day, n.dated, n.problems, n.skeleton, n.facets)
+            db.executemany("INSERT INTO results (id, key, day, dated, problems, skeleton, rec_id, parsed, "
+                           "facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("UPDATE results SET day = ?, dated = ?, problems = ? WHERE id = ?", redone)
             db.executemany("INSERT INTO records VALUES (?, ?)", records)
         return out
 

@@ -1,33 +1,48 @@
 """Checking record files: one after another, or across processes when many.
 
-Each file is read once, checked (``validate.check_record``) and, for the
-cache, given its content id and its facets (``ledger.index``).  Results come
-back in the order asked, so parallel and serial runs are identical.
+Each file is read once and checked (``validate.check_record``).  For the
+cache a file's outcome is packed where it was checked: its content id, its
+problems, the skeleton the cross-record checks read, and the record and its
+facets (``ledger.index``) already marshalled as the cache stores them, so
+the process gathering results only writes them.  Results come back in the
+order asked, so parallel and serial runs are identical.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ledger import storage
 
 if TYPE_CHECKING:
     from ledger.api import Session
+    from ledger.problems import Problem
     from ledger.validate import Checked
 
 # Below this many files to check, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 _WORKER: dict[str, Any] = {}
+T = TypeVar("T")
 
-Outcome = tuple[str, "Checked", "list[tuple[int, Any]] | None"]  # (content id, check, facets)
+Outcome = tuple[str, "Checked"]  # (content id, the check)
 
 
-def check_file(session: Session, rel: str, today: dt.date, *, index_it: bool) -> Outcome:
-    """(content id, the check, facets) of one file."""
-    from ledger import index
+class Packed(NamedTuple):
+    """One file's check as the cache stores it."""
+
+    cid: str
+    path: str
+    problems: list[Problem]
+    skeleton: dict[str, Any] | None  # None: the file did not parse
+    data: bytes | None  # marshal of the record
+    facets: bytes | None  # marshal of its facets; None: not parsed, or not indexable
+
+
+def check_file(session: Session, rel: str, today: dt.date) -> Outcome:
+    """(content id, the check) of one file."""
     from ledger.cache import blob_id
     from ledger.freshness import unread_id
     from ledger.validate import Checked, check_record
@@ -35,26 +50,49 @@ def check_file(session: Session, rel: str, today: dt.date, *, index_it: bool) ->
     raw, problem = storage.read_record_bytes(session.ledger, session.root / rel)
     if raw is None:
         assert problem is not None
-        return unread_id(problem), Checked(rel, None, [problem]), None
-    checked = check_record(rel, raw, session.schema, today=today)
-    facets = None
-    if index_it and checked.data is not None:
-        facets = index.facets(checked.data, index.summary_keys(session.schema))
-    return blob_id(raw), checked, facets
+        return unread_id(problem), Checked(rel, None, [problem])
+    return blob_id(raw), check_record(rel, raw, session.schema, today=today)
 
 
-def run_checks(session: Session, rels: list[str], today: dt.date, *, index_it: bool) -> Iterator[Outcome]:
-    """check_file of each of rels, in their order; across processes when many.
-    The schema must have been compiled (vetted) before."""
+def pack_file(session: Session, rel: str, today: dt.date) -> Packed:
+    """check_file, packed for the cache."""
+    import marshal
+
+    from ledger import index
+    from ledger.refresh import skeleton
+
+    cid, checked = check_file(session, rel, today)
+    data = checked.data
+    if data is None:
+        return Packed(cid, rel, checked.problems, None, None, None)
+    facets = index.facets(data, index.summary_keys(session.schema))
+    return Packed(cid, rel, checked.problems, skeleton(data), marshal.dumps(data),
+                  None if facets is None else marshal.dumps(facets))
+
+
+def run_checks(session: Session, rels: list[str], today: dt.date) -> Iterator[Outcome]:
+    """check_file of each of rels, in their order; across processes when many."""
+    return _run(check_file, session, rels, today)
+
+
+def run_packed(session: Session, rels: list[str], today: dt.date) -> Iterator[Packed]:
+    """pack_file of each of rels, in their order; across processes when many."""
+    return _run(pack_file, session, rels, today)
+
+
+def _run(job: Callable[[Session, str, dt.date], T], session: Session, rels: list[str],
+         today: dt.date) -> Iterator[T]:
     import os
 
+    if not rels:
+        return
     if len(rels) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 \
             and not os.environ.get("LEDGER_SERIAL"):
-        yield from _run_parallel(session, rels, today, index_it)
+        yield from _run_parallel(job, session, rels, today)
         return
     progress = _progress(len(rels))
     for rel in rels:
-        yield check_file(session, rel, today, index_it=index_it)
+        yield job(session, rel, today)
         progress(1)
     progress(0, done=True)
 
@@ -67,28 +105,42 @@ def _worker_init(root: str) -> None:
     _WORKER["session"] = session
 
 
-def _worker_check(job: tuple[str, str, bool]) -> Outcome:
-    rel, today, index_it = job
-    return check_file(_WORKER["session"], rel, dt.date.fromisoformat(today), index_it=index_it)
+def _worker_run(task: tuple[Callable[[Session, str, dt.date], T], str, str]) -> T:
+    job, rel, today = task
+    return job(_WORKER["session"], rel, dt.date.fromisoformat(today))
 
 
-def _run_parallel(session: Session, rels: list[str], today: dt.date, index_it: bool) -> Iterator[Outcome]:
+def _run_parallel(job: Callable[[Session, str, dt.date], T], session: Session, rels: list[str],
+                  today: dt.date) -> Iterator[T]:
     import multiprocessing as mp
     import os
     import sys
 
+    progress = _progress(len(rels))
+    # The first file is checked here: that imports and compiles everything a
+    # check needs (parser, schema, index), which forked workers then inherit
+    # instead of each doing it again.
+    yield job(session, rels[0], today)
+    progress(1)
     # fork is the cheapest start on Linux (ledger runs no threads); elsewhere
-    # fork is unsafe or missing, so spawn.
+    # fork is unsafe or missing, so spawn, and each worker opens the ledger.
     use_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork" if use_fork else "spawn")
     workers = min(os.cpu_count() or 2, 8)
-    jobs = [(rel, today.isoformat(), index_it) for rel in rels]
-    progress = _progress(len(rels))
-    with ctx.Pool(workers, initializer=_worker_init, initargs=(str(session.root),)) as pool:
-        # imap keeps the input order, so results are identical to the serial path.
-        for outcome in pool.imap(_worker_check, jobs, chunksize=64):
-            progress(1)
-            yield outcome
+    tasks = [(job, rel, today.isoformat()) for rel in rels[1:]]
+    if use_fork:
+        _WORKER["session"] = session
+        pool = ctx.Pool(workers)
+    else:
+        pool = ctx.Pool(workers, initializer=_worker_init, initargs=(str(session.root),))
+    try:
+        with pool:
+            # imap keeps the input order, so results are identical to the serial path.
+            for outcome in pool.imap(_worker_run, tasks, chunksize=64):
+                progress(1)
+                yield outcome
+    finally:
+        _WORKER.pop("session", None)
     progress(0, done=True)
 
 

@@ -60,6 +60,7 @@ suggest the corrected value where there is an obvious one.
 import datetime
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Edtf", "EdtfError", "bounds", "is_valid", "parse", "parse_bound"]
 
@@ -104,6 +105,19 @@ class Edtf:
 
 def parse(text: str) -> Edtf:
     """Parse an EDTF value; raise :class:`EdtfError` if it is not valid."""
+    if text.__class__ is str:
+        # Checking a ledger parses each date three times (the schema's format,
+        # the date rules, the index), and dates repeat across records.
+        return _parse_text(text)
+    return _parse(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str) -> Edtf:
+    return _parse(text)
+
+
+def _parse(text: str) -> Edtf:
     start, end, is_interval = _parse_ends(text)
     return Edtf(
         text,
@@ -116,7 +130,7 @@ def parse(text: str) -> Edtf:
 def is_valid(text: str) -> bool:
     """True if ``text`` is an EDTF value this module accepts."""
     try:
-        _parse_ends(text)
+        parse(text)
     except EdtfError:
         return False
     return True

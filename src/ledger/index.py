@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ledger import model
@@ -44,9 +45,10 @@ NO_VALUE = 0
 Facet = tuple[int, Any]
 
 
-def summary_keys(schema: Schema) -> list[Key]:
+@lru_cache(maxsize=4)  # asked for each record indexed
+def summary_keys(schema: Schema) -> tuple[Key, ...]:
     """The summary keys whose buckets the index holds."""
-    return [resolve_key(schema, name) for name in SUMMARY_FIELDS]
+    return tuple(resolve_key(schema, name) for name in SUMMARY_FIELDS)
 
 
 def facets(record: dict[str, Any], keys: Sequence[Key]) -> list[Facet] | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger import storage
 from ledger.cache import Cache, NewResult, Result, State, Update, holds
-from ledger.checking import run_checks
+from ledger.checking import Packed, run_packed
 from ledger.freshness import Scan, as_tuple, content_id, evidence_state, recent
 from ledger.problems import Problem
 
@@ -87,7 +87,7 @@ def results(session: Session, cache: Cache, paths: list[str], today: dt.date, *,
         if hit is not None and holds(hit.day, hit.dated, day):
             out[p] = (cid, hit)
         elif problem is not None:
-            pending.append(_new_result(cache, cid, p, [problem], None, None, day))
+            pending.append(_new_result(cache, cid, p, [problem], day))
         else:
             todo.append(p)
     if todo:
@@ -104,21 +104,23 @@ def results(session: Session, cache: Cache, paths: list[str], today: dt.date, *,
             out[p] = (blobs[p], added[n.key])
         pending.clear()
 
-    for cid, checked, facets in run_checks(session, todo, today, index_it=True):
-        blobs[checked.path] = cid  # what was checked, should the file have changed since
-        pending.append(_new_result(cache, cid, checked.path, checked.problems, checked.data, facets, day))
+    for done in run_packed(session, todo, today):
+        blobs[done.path] = done.cid  # what was checked, should the file have changed since
+        pending.append(_new_result(cache, done.cid, done.path, done.problems, day, done))
         if len(pending) >= 500:
             flush()
     flush()
     return out
 
 
-def _new_result(cache: Cache, cid: str, rel: str, problems: list[Problem],
-                data: dict[str, Any] | None, facets: list[tuple[int, Any]] | None, day: str) -> NewResult:
+def _new_result(cache: Cache, cid: str, rel: str, problems: list[Problem], day: str,
+                packed: Packed | None = None) -> NewResult:
     # A date in the future may be in the past tomorrow: such a result holds for today only.
     dated = any(p.code == "date-in-future" for p in problems)
+    if packed is None:
+        return NewResult(cache.key(cid, rel), day, dated, [as_tuple(p) for p in problems], None, None, None)
     return NewResult(cache.key(cid, rel), day, dated, [as_tuple(p) for p in problems],
-                     skeleton(data), data, facets)
+                     packed.skeleton, packed.data, packed.facets)
 
 
 def skeleton(data: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -299,8 +299,11 @@ def read_record_bytes(ledger: Ledger, path: Path) -> tuple[bytes | None, Problem
                 f"{ledger.settings.max_file_size / 1048576:.1f} MB",
                 hint="keep large material in evidence files, not in the record")
         with path.open("rb") as fh:
-            # Read one byte past the limit in case the file grew since stat().
-            data = fh.read(ledger.settings.max_file_size + 1)
+            # One byte past what stat() said shows whether the file grew since
+            # (asking for the whole limit would allocate it for every file).
+            data = fh.read(size + 1)
+            if len(data) > size:
+                data += fh.read(ledger.settings.max_file_size + 1 - len(data))
     except OSError as exc:
         return None, Problem(rel, 0, 0, "file-unreadable", f"cannot read file: {exc.strerror}")
     if len(data) > ledger.settings.max_file_size:

@@ -9,6 +9,7 @@ have problems.  Nothing here touches the file system.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -51,83 +52,95 @@ def decode(raw: bytes) -> tuple[str | None, YamlIssue | None]:
     return text, None
 
 
-_RESOLVED: dict[str, Any] = {}
+_RESOLVED: dict[str, str] = {}
 
 
 @lru_cache(maxsize=1)
-def _classes() -> tuple[Any, Any]:
-    from ruamel.yaml.constructor import SafeConstructor
+def _resolver() -> tuple[Any, Any, frozenset[Any]]:
+    """(ruamel's YAML 1.2 resolver, ScalarNode, the first characters that can start a non-text scalar)."""
     from ruamel.yaml.nodes import ScalarNode
     from ruamel.yaml.resolver import VersionedResolver
 
-    class _Constructor(SafeConstructor):
-        pass
+    resolver = VersionedResolver()
+    return resolver, ScalarNode, frozenset(resolver.versioned_resolver)
 
-    # Dates stay the strings the user wrote: the schema says "string", and EDTF
-    # values such as 2020-04 were never timestamps anyway.
-    _Constructor.add_constructor("tag:yaml.org,2002:timestamp",
-                                 SafeConstructor.construct_yaml_str)
 
-    class _Resolver(VersionedResolver):
-        """Memoises the tag of plain scalars: keys and vocabulary values repeat
-        in every record, and resolving them by regex was a third of load time.
-        A scalar whose first character starts no implicit type (most text) is
-        a string without asking."""
-
-        _first: frozenset[Any] | None = None
-
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            if kind is ScalarNode and implicit[0]:
-                tag = _RESOLVED.get(value)
-                if tag is not None:
-                    return tag
-                first = _Resolver._first
-                if first is None:
-                    first = _Resolver._first = frozenset(self.versioned_resolver)
-                if value and value[0] not in first:
-                    return super().resolve(kind, "", (False, True))
-                tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 50_000 and len(value) < 64:
-                    _RESOLVED[value] = tag
-                return tag
-            return super().resolve(kind, value, implicit)
-
-    return _Constructor, _Resolver
+def _plain_tag(value: str) -> str:
+    """The YAML 1.2 core tag of a plain scalar.  Memoised: keys and vocabulary
+    values repeat in every record, and resolving them by regex was a third of
+    load time.  A scalar whose first character starts no implicit type (most
+    text) is a string without asking."""
+    tag = _RESOLVED.get(value)
+    if tag is not None:
+        return tag
+    resolver, scalar, first = _resolver()
+    if value and value[0] not in first:
+        return _STR
+    tag = str(resolver.resolve(scalar, value, (True, False)))
+    if len(_RESOLVED) < 50_000 and len(value) < 64:
+        _RESOLVED[value] = tag
+    return tag
 
 
 @lru_cache(maxsize=1)
 def _fast_loader_class() -> Any:
-    """ruamel builds a new loader class on every YAML.load(); build ours once."""
+    """A composer on ruamel's C parser (for node positions), built once:
+    ruamel builds a new loader class on every YAML.compose()."""
     from ruamel.yaml.main import CParser  # type: ignore[attr-defined]  # None without the C extension
+    from ruamel.yaml.resolver import VersionedResolver
 
     if CParser is None:  # the pure-Python path still works, four times slower
         return None
-    constructor, resolver = _classes()
 
-    class _CLoader(CParser, constructor, resolver):  # type: ignore[misc, valid-type]
+    class _CLoader(CParser, _composing_resolver()):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             self._parser = self._composer = self
-            constructor.__init__(self, loader=self)
-            self.allow_duplicate_keys = False
-            resolver.__init__(self, version=None, loadumper=self)
+            VersionedResolver.__init__(self, version=None, loadumper=self)
 
     return _CLoader
 
 
-def _compose(text: str) -> Any:
+@lru_cache(maxsize=1)
+def _composing_resolver() -> Any:
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
+
+    tags: dict[str, Any] = {}
+
+    class _Resolver(VersionedResolver):
+        """Types plain scalars as _plain_tag does, so positions are found in
+        the same tree the data was built from."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode and implicit[0]:
+                name = _plain_tag(value)
+                tag = tags.get(name)
+                if tag is None:
+                    tag = tags[name] = Tag(suffix=name)
+                return tag
+            return super().resolve(kind, value, implicit)
+
+    return _Resolver
+
+
+def _refuse_deep(text: str) -> None:
     depth, where = _flow_depth(text)
     if depth > MAX_DEPTH:
         line = text.count("\n", 0, where) + 1
         raise _Rejected(YamlIssue(line, where - (text.rfind("\n", 0, where) + 1) + 1, "too-deep",
                                   f"nested more than {MAX_DEPTH} levels deep"))
+
+
+def _compose(text: str) -> Any:
+    _refuse_deep(text)
     cls = _fast_loader_class()
     if cls is None:
         from ruamel.yaml import YAML
 
-        constructor, resolver = _classes()
         yaml = YAML(typ="safe", pure=True)
-        yaml.Constructor, yaml.Resolver = constructor, resolver
+        yaml.Resolver = _composing_resolver()
         return yaml.compose(text)
     loader = cls(text)
     try:
@@ -194,7 +207,8 @@ def _describe(exc: Exception) -> tuple[str, str, str]:
 def parse(text: str) -> tuple[Any, YamlIssue | None]:
     """Parse one record; returns (data, None) or (None, issue)."""
     try:
-        node = _compose(text)
+        _refuse_deep(text)
+        data = _loader()(text)
     except _Rejected as rej:
         return None, rej.issue
     except RecursionError:
@@ -208,15 +222,9 @@ def parse(text: str) -> tuple[Any, YamlIssue | None]:
         code, message, hint = _describe(exc)
         line, col = _mark(exc, text)
         return None, YamlIssue(line, col, code, message, hint)
-    if node is None:
+    if data is _NOTHING:
         return None, YamlIssue(1, 1, "empty", "the file holds no record",
                                "a record is a YAML mapping starting with schema_version: 1")
-    try:
-        data = _Builder().build(node, 0)
-    except _Rejected as rej:
-        return None, rej.issue
-    except RecursionError:
-        return None, YamlIssue(1, 1, "too-deep", f"nested more than {MAX_DEPTH} levels deep")
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         return None, YamlIssue(1, 1, "not-a-mapping",
@@ -225,96 +233,174 @@ def parse(text: str) -> tuple[Any, YamlIssue | None]:
 
 
 _Y = "tag:yaml.org,2002:"
-_PLAIN_SCALARS = {_Y + "str", _Y + "timestamp"}
+_STR = _Y + "str"
+# Timestamps stay the text the user wrote: the schema says "string", and EDTF
+# values such as 2020-04 were never timestamps anyway.  "=" (YAML 1.1's value
+# key) is text in YAML 1.2.
+_PLAIN_SCALARS = {_STR, _Y + "timestamp", _Y + "value"}
 _OTHER_SCALARS = {_Y + "int", _Y + "float", _Y + "bool", _Y + "null"}
+_NOTHING = object()  # a stream with no document
 
 
-def _tag(node: Any) -> str:
-    ctag = node.ctag
-    return str(ctag.suffix) if ctag.handle is None else str(ctag)
-
-
-def _at(node: Any, code: str, message: str, hint: str = "") -> _Rejected:
-    mark = node.start_mark
+def _at(mark: Any, code: str, message: str, hint: str = "") -> _Rejected:
     return _Rejected(YamlIssue(mark.line + 1, mark.column + 1, code, message, hint))
 
 
-class _Builder:
-    """Builds plain data from a composed node tree.
+def _events(text: str) -> tuple[Callable[[], Any], Callable[[], None]]:
+    """(next event, dispose) of ruamel's C parser, or its pure-Python one."""
+    from ruamel.yaml.main import CParser  # type: ignore[attr-defined]
 
-    Records are JSON-like, so this replaces ruamel's general constructor
-    (about three times slower) and enforces the shape as it goes: no aliases
-    (how "billion laughs" bombs expand), no tags beyond YAML 1.2's core schema
-    (so no !!python/...), text keys only, no duplicate keys, no NaN, bounded
-    depth.  Dates stay the text the user wrote.
+    if CParser is not None:
+        parser = CParser(text)
+        return parser.get_event, parser.dispose
+    from ruamel.yaml import YAML
+
+    return iter(YAML(typ="safe", pure=True).parse(text)).__next__, lambda: None
+
+
+@lru_cache(maxsize=1)
+def _loader() -> Callable[[str], Any]:
+    """Plain data straight from the parser's events.
+
+    Records are JSON-like, so no node tree is composed and no general
+    constructor runs (together two thirds of the time a load took).  The
+    shape is enforced as the events come: no aliases (how "billion laughs"
+    bombs expand), no tags beyond YAML 1.2's core schema (so no
+    !!python/...), text keys only, no duplicate keys, no NaN, bounded depth.
+    When the shape is refused the rest of the document is still parsed, so a
+    syntax error anywhere in it, or a second document, is what gets reported,
+    as a parse of the whole text would.
     """
+    from ruamel.yaml.events import (
+        AliasEvent,
+        DocumentEndEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+    )
 
-    def __init__(self) -> None:
-        self.seen: set[int] = set()
+    resolved = _RESOLVED
 
-    def build(self, node: Any, depth: int) -> Any:
-        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    def scalar_tag(ev: Any) -> str:
+        tag = ev.ctag  # .tag is a property that formats ctag
+        if tag is None or tag == "!":
+            return _plain_tag(ev.value) if ev.implicit[0] else _STR
+        return str(tag)
 
+    def value(get: Callable[[], Any], ev: Any, depth: int) -> Any:
+        cls = ev.__class__
         if depth > MAX_DEPTH:
-            raise _at(node, "too-deep", f"nested more than {MAX_DEPTH} levels deep")
-        cls = node.__class__
-        tag = _tag(node)
-        if cls is ScalarNode:
+            raise _at(ev.start_mark, "too-deep", f"nested more than {MAX_DEPTH} levels deep")
+        if cls is ScalarEvent:
+            tag = scalar_tag(ev)
             if tag in _PLAIN_SCALARS:
-                return node.value
+                return ev.value
             if tag in _OTHER_SCALARS:
-                return self._scalar(node, tag)
-            raise _at(node, "unsafe-tag", f"tag {tag} is not allowed",
+                return _scalar(ev, tag)
+            raise _at(ev.start_mark, "unsafe-tag", f"tag {tag} is not allowed",
                       "records hold plain data only; remove the !! tag")
-        if id(node) in self.seen:
-            raise _at(node, "alias", "anchors and aliases (&name / *name) are not allowed",
-                      "write the value out in full")
-        self.seen.add(id(node))
-        if cls is SequenceNode:
-            if tag != _Y + "seq":
-                raise _at(node, "unsafe-tag", f"tag {tag} is not allowed", "remove the !! tag")
-            return [self.build(item, depth + 1) for item in node.value]
-        if cls is MappingNode:
-            if tag != _Y + "map":
-                raise _at(node, "unsafe-tag", f"tag {tag} is not allowed", "remove the !! tag")
+        if cls is MappingStartEvent:
+            if ev.tag not in (None, "!", _Y + "map"):
+                raise _at(ev.start_mark, "unsafe-tag", f"tag {ev.tag} is not allowed", "remove the !! tag")
             out: dict[str, Any] = {}
-            for knode, vnode in node.value:
-                if knode.__class__ is not ScalarNode or _tag(knode) not in _PLAIN_SCALARS:
-                    if _tag(knode) == _Y + "merge":
-                        raise _at(knode, "alias", "merge keys (<<) are not allowed",
-                                  "write the fields out in full")
-                    shown = knode.value if knode.__class__ is ScalarNode else "a list or mapping"
-                    raise _at(knode, "key-type", f"key {shown!s} is not text",
-                              f"quote it: '{shown}':" if knode.__class__ is ScalarNode else "")
-                key = knode.value
-                if key in out:
-                    raise _at(knode, "duplicate-key", f'found duplicate key "{key}"',
+            shallow = depth < MAX_DEPTH
+            while True:
+                key = get()
+                kind = key.__class__
+                if kind is MappingEndEvent:
+                    return out
+                if kind is not ScalarEvent or scalar_tag(key) not in _PLAIN_SCALARS:
+                    _bad_key(key, kind is ScalarEvent, kind is AliasEvent, scalar_tag)
+                name = key.value
+                if name in out:
+                    raise _at(key.start_mark, "duplicate-key", f'found duplicate key "{name}"',
                               "each key may appear once per mapping; merge the two")
-                out[key] = self.build(vnode, depth + 1)
-            return out
-        raise _at(node, "yaml-syntax", "unexpected YAML node")  # pragma: no cover
+                item = get()
+                # Most values are untagged text: taken here without a call per value.
+                if item.__class__ is ScalarEvent and item.ctag is None and shallow:
+                    text = item.value
+                    if not item.implicit[0] or (resolved.get(text) or _plain_tag(text)) in _PLAIN_SCALARS:
+                        out[name] = text
+                        continue
+                out[name] = value(get, item, depth + 1)
+        if cls is SequenceStartEvent:
+            if ev.tag not in (None, "!", _Y + "seq"):
+                raise _at(ev.start_mark, "unsafe-tag", f"tag {ev.tag} is not allowed", "remove the !! tag")
+            items: list[Any] = []
+            while True:
+                item = get()
+                if item.__class__ is SequenceEndEvent:
+                    return items
+                items.append(value(get, item, depth + 1))
+        if cls is AliasEvent:
+            raise _at(ev.start_mark, "alias", "anchors and aliases (&name / *name) are not allowed",
+                      "write the value out in full")
+        raise _at(ev.start_mark, "yaml-syntax", "unexpected YAML event")  # pragma: no cover
 
-    @staticmethod
-    def _scalar(node: Any, tag: str) -> Any:
-        """Value of a scalar the resolver has already typed (YAML 1.2 core schema)."""
-        kind = tag.rsplit(":", 1)[1]
-        text = str(node.value)
-        if kind == "null":
-            return None
-        if kind == "bool":
-            return text.lower() == "true"
-        digits = text.replace("_", "")
+    def load(text: str) -> Any:
+        get, dispose = _events(text)
         try:
-            if kind == "int":
-                body = digits.lstrip("+-")
-                base = 0 if body[:2].lower() in ("0o", "0x", "0b") else 10
-                return int(digits, base)
-            value = float(digits)
-        except ValueError:
-            raise _at(node, "bad-number", f"{text!r} is not a valid {kind}") from None
-        if value != value or value in (float("inf"), float("-inf")):
-            raise _at(node, "bad-number", "NaN and infinity are not allowed")
-        return value
+            get()  # the stream's start
+            if get().__class__ is StreamEndEvent:
+                return _NOTHING
+            try:
+                data = value(get, get(), 0)
+            except _Rejected:
+                while get().__class__ is not DocumentEndEvent:
+                    pass
+                _one_document(get, StreamEndEvent)
+                raise
+            get()  # the document's end
+            _one_document(get, StreamEndEvent)
+            return data
+        finally:
+            dispose()
+
+    return load
+
+
+def _one_document(get: Callable[[], Any], end: type) -> None:
+    ev = get()
+    if ev.__class__ is not end:
+        raise _at(ev.start_mark, "multiple-documents", "a record file holds exactly one YAML document",
+                  "split it into one file per incident")
+
+
+def _bad_key(key: Any, is_scalar: bool, is_alias: bool, scalar_tag: Callable[[Any], str]) -> None:
+    if is_alias:
+        raise _at(key.start_mark, "alias", "anchors and aliases (&name / *name) are not allowed",
+                  "write the key out in full")
+    if is_scalar and scalar_tag(key) == _Y + "merge":
+        raise _at(key.start_mark, "alias", "merge keys (<<) are not allowed",
+                  "write the fields out in full")
+    shown = key.value if is_scalar else "a list or mapping"
+    raise _at(key.start_mark, "key-type", f"key {shown!s} is not text",
+              f"quote it: '{shown}':" if is_scalar else "")
+
+
+def _scalar(ev: Any, tag: str) -> Any:
+    """Value of a scalar the resolver has typed (YAML 1.2 core schema)."""
+    kind = tag.rsplit(":", 1)[1]
+    text = str(ev.value)
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() == "true"
+    digits = text.replace("_", "")
+    try:
+        if kind == "int":
+            body = digits.lstrip("+-")
+            base = 0 if body[:2].lower() in ("0o", "0x", "0b") else 10
+            return int(digits, base)
+        number = float(digits)
+    except ValueError:
+        raise _at(ev.start_mark, "bad-number", f"{text!r} is not a valid {kind}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _at(ev.start_mark, "bad-number", "NaN and infinity are not allowed")
+    return number
 
 
 def _tab_error(exc: Exception, text: str) -> bool:
