@@ -226,9 +226,10 @@ def test_a_stat_too_fresh_to_trust_is_checked_by_content(big: Path, monkeypatch:
     scan = storage.scan_tree
     now = time.time_ns()
 
-    def frozen(ledger: storage.Ledger, split: bool = False) -> dict[str, list[storage.Stat]]:
-        return {folder: [(e[0], now, 1, 1, now) for e in entries]
-                for folder, entries in scan(ledger, split=split).items()}
+    def frozen(ledger: storage.Ledger, split: bool = False) -> storage.TreeScan:
+        folders = {folder: [(e[0], now, 1, 1, now) for e in entries]
+                   for folder, entries in scan(ledger, split=split).folders.items()}
+        return storage.TreeScan(folders, storage.digests_of(folders), sum(map(len, folders.values())), [])
     monkeypatch.setattr(storage, "scan_tree", frozen)
     assert _validate(big)["ok"]
     _set(sorted((big / "incidents").rglob("*.yaml"))[8], "status: ", "status: nope-")
@@ -285,8 +286,9 @@ def test_split_scan_sees_what_one_process_sees(tmp_path: Path) -> None:
     (root / "incidents" / ".hidden" / "y.yaml").write_text("id: y\n", encoding="utf-8")
     ledger = api.open_ledger(str(root)).ledger
     whole = storage.scan_tree(ledger)
-    assert storage.scan_tree(ledger, split=True) == whole
-    assert sum(map(len, whole.values())) == 121 and "incidents/2015/deeper" in whole
+    split = storage.scan_tree(ledger, split=True)
+    assert split.digests == whole.digests and split.count == whole.count == 121
+    assert split.folders == whole.folders and "incidents/2015/deeper" in whole.folders
 
 
 def test_load_and_records_equal_the_uncached_ones(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,3 +323,24 @@ def test_a_cache_of_another_layout_is_replaced(big: Path) -> None:
     assert result.exit_code == 0 and result.stderr == "" and json.loads(result.stdout) == first
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] != 12345
+
+
+def test_another_build_of_the_code_is_another_cache(tmp_path: Path) -> None:
+    # Installs from a git checkout share a version number; their results must not be shared.
+    import os
+
+    from ledger import storage
+
+    package = tmp_path / "pkg"
+    (package / "render").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "render" / "b.py").write_text("y = 2\n", encoding="utf-8")
+    first = storage.code_stamp(package)
+    assert storage.code_stamp(package) == first
+    os.utime(package / "render" / "b.py", ns=(1, 1))
+    touched = storage.code_stamp(package)
+    assert touched != first
+    (package / "a.py").write_text("x = 10\n", encoding="utf-8")
+    os.utime(package / "a.py", ns=(1, 1))
+    os.utime(package / "render" / "b.py", ns=(1, 1))
+    assert storage.code_stamp(package) != touched

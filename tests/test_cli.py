@@ -73,6 +73,25 @@ def test_table_fits_narrow_terminal(run, monkeypatch: pytest.MonkeyPatch) -> Non
     assert max(len(line) for line in result.stdout.splitlines()) <= 70
 
 
+@pytest.mark.parametrize("command", [
+    ["list"], ["show", "2020-04-18-shamshet"], ["actors"],
+    ["summary", "--by", "actor"], ["summary", "--by", "actor", "--by", "year"]])
+def test_tables_show_brackets_and_colons_as_written(run, ledger_dir: Path,  # type: ignore[no-untyped-def]
+                                                    command: list[str]) -> None:
+    # Rich reads "[name withheld]" as a style tag and drops it, and ":flag:" as an emoji code.
+    path = ledger_dir / "incidents" / "2020" / "2020-04-18-shamshet-arrested-g68z.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("name: Ulan Shamshet", "name: 'Ulan [name withheld] :flag:'", 1)
+                    .replace("title: Activist Ulan", "title: Activist [bold] Ulan", 1), encoding="utf-8")
+    result = run(*command)
+    assert result.exit_code in (0, 1), result.stderr
+    flat = " ".join(result.stdout.split())
+    if command[0] in ("list", "show"):
+        assert "[bold]" in flat
+    if command[0] != "list":
+        assert "[name withheld] :flag:" in flat.replace("│ ", "").replace(" │", "")
+
+
 def test_show_by_prefix(run) -> None:  # type: ignore[no-untyped-def]
     result = run("show", "2020-04-18-ilyashev")
     assert result.exit_code == 0, result.stderr

@@ -278,10 +278,15 @@ def _open_cache(session: Session) -> Cache | None:
 
     if os.environ.get("LEDGER_NO_CACHE"):
         return None
-    from ledger import __version__
+    import ledger
+    from ledger import storage
 
     folder = Path(os.environ.get("LEDGER_CACHE_DIR") or session.root / session.ledger.settings.cache_dir)
-    salt = f"{session.schema.digest[:16]}-{__version__}-{session.ledger.settings.max_file_size}"
+    # The version number alone does not tell builds apart between releases
+    # (an install from a git checkout): the code's own stamp does.
+    code = storage.code_stamp(Path(ledger.__file__).parent)
+    salt = (f"{session.schema.digest[:16]}-{ledger.__version__}-{code}-"
+            f"{session.ledger.settings.max_file_size}")
     cache = Cache(folder, salt)
     return cache if cache.enabled else None
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import marshal
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,10 +37,9 @@ class Scan:
 
     def __init__(self, session: Session, *, split: bool = False) -> None:
         self.started = time.time_ns()
-        self.folders = storage.scan_tree(session.ledger, split=split)
-        # marshal version 2 writes no back-references, so equal listings give equal bytes.
-        self.digests = {f: hashlib.sha1(marshal.dumps(entries, 2), usedforsecurity=False).hexdigest()
-                        for f, entries in self.folders.items()}
+        self._tree = storage.scan_tree(session.ledger, split=split)
+        self.digests = self._tree.digests
+        self.count = self._tree.count
         h = hashlib.sha1(str(session.root).encode(), usedforsecurity=False)
         for f in sorted(self.digests):
             h.update(f"\0{f}\0{self.digests[f]}".encode())
@@ -49,8 +47,8 @@ class Scan:
         self._by_name: dict[str, dict[str, storage.Stat]] = {}
 
     @property
-    def count(self) -> int:
-        return sum(map(len, self.folders.values()))
+    def folders(self) -> dict[str, list[storage.Stat]]:
+        return self._tree.folders
 
     def paths(self) -> list[str]:
         return sorted(f"{f}/{e[0]}" for f, entries in self.folders.items() for e in entries)

@@ -38,7 +38,9 @@ class Output:
     def console(self) -> Any:
         from rich.console import Console
 
-        return Console(file=self.stream, width=self.width, highlight=False,
+        # Record text is shown as written: "[name withheld]" is not a style
+        # tag to Rich here, nor ":flag:" an emoji code.
+        return Console(file=self.stream, width=self.width, highlight=False, markup=False, emoji=False,
                        no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=False)
 
     def write(self, text: str) -> None:
