@@ -1,9 +1,10 @@
-"""YAML text in, plain data out: the fast safe loader, and node positions.
+"""YAML text in, plain data out, and node positions.
 
-Bulk reads use ruamel.yaml's C-based safe loader (YAML 1.2: ``country: NO``
-stays a string) with dates kept as the strings the user wrote.  Positions
-for error messages come from composing the text again, only for files that
-have problems.  Nothing here touches the file system.
+Records are built straight from the events of ruamel.yaml's C parser, typed
+by YAML 1.2's core schema (``country: NO`` stays a string), with dates kept
+as the strings the user wrote.  Positions for error messages (and fmt's
+layout) come from composing the node tree of the text, only where needed.
+Nothing here touches the file system.
 """
 
 from __future__ import annotations
