@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass
@@ -81,3 +82,13 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
     isolate(monkeypatch)
     return make_ledger_repo(tmp_path / "repo")
+
+
+def use_editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """$EDITOR becomes a Python script that runs body on the text of the file
+    it is given (re and sys imported) and writes the text back."""
+    script = tmp_path / "editor.py"
+    script.write_text("import re, sys\npath = sys.argv[1]\ntext = open(path, encoding='utf-8').read()\n"
+                      + body + "\nopen(path, 'w', encoding='utf-8').write(text)\n", encoding="utf-8")
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}")
+    monkeypatch.delenv("VISUAL", raising=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shlex
 import subprocess
 import sys
 from collections import deque
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import invoke
+from conftest import invoke, use_editor
 from gitrepo import commit, git, isolate
 from ledger import adding, api, compose, recording, yamlio
 from ledger.problems import Problem
@@ -362,14 +361,6 @@ def test_adds_on_two_branches_merge_without_conflict(fresh: Path) -> None:
 
 # -- $EDITOR ---------------------------------------------------------------------
 
-def editor_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
-    script = tmp_path / "editor.py"
-    script.write_text("import re, sys\npath = sys.argv[1]\ntext = open(path, encoding='utf-8').read()\n"
-                      + body + "\nopen(path, 'w', encoding='utf-8').write(text)\n", encoding="utf-8")
-    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}")
-    monkeypatch.delenv("VISUAL", raising=False)
-
-
 FILL = r"""
 for field, value in [("title", "Blogger detained"), ("date", "2020-04-1X  # mid-April"),
                      ("  country", "KZ"), ("  - type", "detention"), ("    url", "https://x.example/a"),
@@ -380,7 +371,7 @@ text = text.replace("title: Blogger", "# Written in the editor\ntitle: Blogger")
 
 
 def test_edit_fills_the_template(fresh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    editor_script(tmp_path, monkeypatch, "open(sys.argv[1] + '.seen', 'w').write(text)\n" + FILL)
+    use_editor(tmp_path, monkeypatch, "open(sys.argv[1] + '.seen', 'w').write(text)\n" + FILL)
     result = add(fresh, "--edit", "--status", "possible")
     assert result.exit_code == 0, result.stderr
     [path] = records(fresh)
@@ -406,7 +397,7 @@ def test_edit_fills_the_template(fresh: Path, tmp_path: Path, monkeypatch: pytes
 def test_edit_that_gives_up_or_fails_writes_nothing(fresh: Path, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch, body: str,
                                                     says: str) -> None:
-    editor_script(tmp_path, monkeypatch, body)
+    use_editor(tmp_path, monkeypatch, body)
     result = add(fresh, "--edit")
     assert result.exit_code == 1 and says in result.stderr
     assert records(fresh) == []

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shlex
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Result, invoke
+from conftest import Result, invoke, use_editor
 from ledger import api, editor, template
 from ledger.problems import Problem
 
@@ -17,21 +14,8 @@ RECORD = "incidents/2020/2020-04-18-ilyashev-jailed-6fsa.yaml"
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    root = tmp_path / "ledger"
-    root.mkdir()
-    shutil.copytree(REPO / "schema", root / "schema")
-    shutil.copytree(REPO / "incidents", root / "incidents")
-    return root
-
-
-def use_editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
-    """$EDITOR becomes a Python script that changes the file it is given."""
-    script = tmp_path / "editor.py"
-    script.write_text("import sys\npath = sys.argv[1]\ntext = open(path, encoding='utf-8').read()\n"
-                      + body + "\nopen(path, 'w', encoding='utf-8').write(text)\n", encoding="utf-8")
-    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}")
-    monkeypatch.delenv("VISUAL", raising=False)
+def ledger(ledger_dir: Path) -> Path:
+    return ledger_dir
 
 
 def edit(root: Path, *args: str) -> Result:

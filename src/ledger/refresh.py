@@ -117,10 +117,8 @@ def _new_result(cache: Cache, cid: str, rel: str, problems: list[Problem], day: 
                 packed: Packed | None = None) -> NewResult:
     # A date in the future may be in the past tomorrow: such a result holds for today only.
     dated = any(p.code == "date-in-future" for p in problems)
-    if packed is None:
-        return NewResult(cache.key(cid, rel), day, dated, [as_tuple(p) for p in problems], None, None, None)
-    return NewResult(cache.key(cid, rel), day, dated, [as_tuple(p) for p in problems],
-                     packed.skeleton, packed.data, packed.facets)
+    skel, data, facets = (packed.skeleton, packed.data, packed.facets) if packed else (None, None, None)
+    return NewResult(cache.key(cid, rel), day, dated, [as_tuple(p) for p in problems], skel, data, facets)
 
 
 def skeleton(data: dict[str, Any] | None) -> dict[str, Any] | None:
