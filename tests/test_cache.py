@@ -227,9 +227,8 @@ def test_a_stat_too_fresh_to_trust_is_checked_by_content(big: Path, monkeypatch:
     now = time.time_ns()
 
     def frozen(ledger: storage.Ledger, split: bool = False) -> storage.TreeScan:
-        folders = {folder: [(e[0], now, 1, 1, now) for e in entries]
-                   for folder, entries in scan(ledger, split=split).folders.items()}
-        return storage.TreeScan(folders, storage.digests_of(folders), sum(map(len, folders.values())), [])
+        return storage.TreeScan.of({folder: [(e[0], now, 1, 1, now) for e in entries]
+                                    for folder, entries in scan(ledger, split=split).listings()})
     monkeypatch.setattr(storage, "scan_tree", frozen)
     assert _validate(big)["ok"]
     _set(sorted((big / "incidents").rglob("*.yaml"))[8], "status: ", "status: nope-")
@@ -288,7 +287,7 @@ def test_split_scan_sees_what_one_process_sees(tmp_path: Path) -> None:
     whole = storage.scan_tree(ledger)
     split = storage.scan_tree(ledger, split=True)
     assert split.digests == whole.digests and split.count == whole.count == 121
-    assert split.folders == whole.folders and "incidents/2015/deeper" in whole.folders
+    assert dict(split.listings()) == dict(whole.listings()) and "incidents/2015/deeper" in whole.packed
 
 
 def test_load_and_records_equal_the_uncached_ones(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:

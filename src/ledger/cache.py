@@ -101,13 +101,12 @@ class State:
 
 @dataclass(frozen=True)
 class Update:
-    """A new state and the rows that bring `files` and `folders` to it."""
+    """A new state and the rows that bring `files` and `folders` to it: those
+    given here, and the files rows staged (``Cache.stage``) as results came."""
 
     state: State
-    folders: dict[str, tuple[str, list[Any]]]  # folder -> (digest, listing)
+    folders: dict[str, tuple[str, bytes]]  # folder -> (digest, listing packed by storage.TreeScan)
     dropped: list[str]  # folders gone
-    files: list[tuple[str, Result]]
-    gone: list[str]  # paths gone
     reset: bool  # the rows belong to another salt: replace them all
 
 
@@ -287,9 +286,39 @@ class Cache:
                 "SELECT f.path, r.skeleton, r.rec_id FROM files f JOIN results r ON r.id = f.rid "
                 "WHERE f.parsed")}
 
+    # Files rows of a new tree are staged, as its results come, in a table of
+    # this connection only (SQLite's temp database, not in memory): however
+    # many files changed, the process holds none of their rows.  `commit`
+    # applies them in one transaction with the new state.
+    def unstage(self) -> None:
+        """Start staging a new tree."""
+        with self._use() as db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS pending (path TEXT PRIMARY KEY, rid INTEGER, "
+                       "parsed INTEGER NOT NULL, indexed INTEGER NOT NULL) WITHOUT ROWID")
+            db.execute("DELETE FROM temp.pending")
+
+    def stage(self, rows: Sequence[tuple[str, Result | None]]) -> None:
+        """Files rows of the new tree: path -> its result (None: the file is gone)."""
+        with self._use() as db:
+            db.executemany("INSERT OR REPLACE INTO temp.pending VALUES (?, ?, ?, ?)",
+                           [(p, r.rid, r.skeleton is not None, r.facets is not None) if r is not None
+                            else (p, None, False, False) for p, r in rows])
+
+    def staged_skeletons(self, *, reset: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(path, skeleton) of every record that parsed in the tree as the
+        staged rows leave it (with reset: the staged rows alone), in path order."""
+        staged = ("SELECT p.path, r.skeleton, r.rec_id FROM temp.pending p JOIN results r ON r.id = p.rid "
+                  "WHERE p.parsed")
+        kept = ("SELECT f.path, r.skeleton, r.rec_id FROM files f JOIN results r ON r.id = f.rid "
+                "WHERE f.parsed AND f.path NOT IN (SELECT path FROM temp.pending) UNION ALL ")
+        with self._use() as db:
+            for p, s, i in db.execute(f"{'' if reset else kept}{staged} ORDER BY 1"):
+                yield p, _skeleton(s, i)
+
     def commit(self, base: tuple[str, str] | None, update: Update) -> bool:
-        """Store a new state, unless another process stored one since `base`
-        (salt, tree) was read: then False, and nothing is written."""
+        """Store a new state and the staged files rows, unless another process
+        stored one since `base` (salt, tree) was read: then False, and nothing
+        is written."""
         s = update.state
         with self._use(write=True) as db:
             row = db.execute("SELECT salt, tree, live FROM state").fetchone()
@@ -300,34 +329,30 @@ class Cache:
                 db.execute("DELETE FROM files")
                 db.execute("DELETE FROM folders")
             db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?, ?)",
-                           [(f, d, marshal.dumps(listing)) for f, (d, listing) in update.folders.items()])
+                           [(f, d, listing) for f, (d, listing) in update.folders.items()])
             db.executemany("DELETE FROM folders WHERE folder = ?", [(f,) for f in update.dropped])
             if live:
-                self._follow(db, update)
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                           [(p, r.rid, r.skeleton is not None, r.facets is not None)
-                            for p, r in update.files])
-            db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in update.gone])
+                self._follow(db)
+            db.execute("DELETE FROM files WHERE path IN (SELECT path FROM temp.pending WHERE rid IS NULL)")
+            db.execute("INSERT OR REPLACE INTO files SELECT path, rid, parsed, indexed FROM temp.pending "
+                       "WHERE rid IS NOT NULL")
+            db.execute("DELETE FROM temp.pending")
             db.execute("INSERT OR REPLACE INTO state VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
                        (s.salt, s.tree, s.files, s.day, marshal.dumps(s.racy), marshal.dumps(s.answer),
                         live))
             return True
 
     @staticmethod
-    def _follow(db: sqlite3.Connection, update: Update) -> None:
-        """Keep `live` to the facets of exactly the records `files` will hold."""
-        before: dict[str, int] = {}
-        paths = [p for p, _ in update.files] + update.gone
-        for batch in _batches(paths):
-            before.update(db.execute(f"SELECT path, rid FROM files WHERE path IN ({_marks(len(batch))})",
-                                     batch))
-        now = dict(update.files)
-        db.executemany("DELETE FROM live WHERE rid = ?",
-                       [(rid,) for p, rid in before.items() if p not in now or now[p].rid != rid])
+    def _follow(db: sqlite3.Connection) -> None:
+        """Keep `live` to the facets of exactly the records `files` will hold
+        once the staged rows are applied."""
+        db.execute("DELETE FROM live WHERE rid IN (SELECT f.rid FROM temp.pending p "
+                   "JOIN files f ON f.path = p.path WHERE p.rid IS NULL OR p.rid != f.rid)")
+        new = db.execute("SELECT p.rid, r.facets FROM temp.pending p JOIN results r ON r.id = p.rid "
+                         "LEFT JOIN files f ON f.path = p.path "
+                         "WHERE r.facets IS NOT NULL AND (f.rid IS NULL OR f.rid != p.rid)")
         db.executemany("INSERT OR IGNORE INTO live VALUES (?, ?, ?)",
-                       ((r.rid, field, value) for p, r in now.items()
-                        if before.get(p) != r.rid and r.facets is not None
-                        for field, value in marshal.loads(r.facets)))
+                       ((rid, field, value) for rid, packed in new for field, value in marshal.loads(packed)))
 
     def _live(self, tree: str) -> None:
         """Fill `live` for the stored tree, unless it is filled already."""

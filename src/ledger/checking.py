@@ -127,7 +127,7 @@ def _run_parallel(job: Callable[[Session, str, dt.date], T], session: Session, r
     use_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork" if use_fork else "spawn")
     workers = min(os.cpu_count() or 2, 8)
-    tasks = [(job, rel, today.isoformat()) for rel in rels[1:]]
+    tasks = ((job, rel, today.isoformat()) for rel in rels[1:])
     if use_fork:
         _WORKER["session"] = session
         pool = ctx.Pool(workers)

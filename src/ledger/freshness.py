@@ -46,21 +46,29 @@ class Scan:
         self.tree = h.hexdigest()
         self._by_name: dict[str, dict[str, storage.Stat]] = {}
 
-    @property
-    def folders(self) -> dict[str, list[storage.Stat]]:
-        return self._tree.folders
+    def listing(self, folder: str) -> list[storage.Stat]:
+        return self._tree.listing(folder)
+
+    def packed(self, folder: str) -> bytes:
+        """A folder's listing as stored."""
+        return self._tree.packed[folder]
 
     def paths(self) -> list[str]:
-        return sorted(f"{f}/{e[0]}" for f, entries in self.folders.items() for e in entries)
+        return sorted(f"{f}/{e[0]}" for f, entries in self._tree.listings() for e in entries)
 
     def entry(self, path: str) -> storage.Stat | None:
         folder, _, name = path.rpartition("/")
         if folder not in self._by_name:
-            self._by_name[folder] = {e[0]: e for e in self.folders.get(folder, ())}
+            self._by_name[folder] = {e[0]: e for e in self.listing(folder)}
         return self._by_name[folder].get(name)
 
     def has(self, path: str) -> bool:
         return self.entry(path) is not None
+
+    def racy_paths(self) -> set[str]:
+        """Files whose stat is too fresh to vouch for their content."""
+        return {f"{folder}/{e[0]}" for folder, entries in self._tree.listings() for e in entries
+                if recent(max(e[1], e[4]), self.started)}
 
     def racy(self, path: str) -> bool:
         """The file's stat is too fresh to vouch for its content."""

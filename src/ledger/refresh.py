@@ -12,7 +12,7 @@ uncached path, so both answer alike.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -38,13 +38,13 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
     same = state is not None and state.salt == cache.salt and state.day <= day
     known = cache.folders() if same else {}
     moved = [f for f, digest in scan.digests.items() if known.get(f) != digest]
-    dropped = [f for f in known if f not in scan.folders]
+    dropped = [f for f in known if f not in scan.digests]
     listings = cache.listings(moved + dropped) if same else {}
     changed: dict[str, None] = {}
     gone: list[str] = []
     for folder in moved:
         before = {e[0]: e for e in listings.get(folder, ())}
-        entries = scan.folders[folder]
+        entries = scan.listing(folder)
         changed.update((f"{folder}/{e[0]}", None) for e in entries if before.get(e[0]) != e)
         names = {e[0] for e in entries}
         gone += [f"{folder}/{n}" for n in before if n not in names]
@@ -59,58 +59,112 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
         if state.day != day:
             forced += old["dated"]
         changed.update((p, None) for p in sorted(forced) if scan.has(p))
-    previous = cache.files([*changed, *gone]) if same else {}
+    cache.unstage()
+    cache.stage([(p, None) for p in gone])
+    fresh = _Gathered(cache, scan.racy_paths(), compare=same)
     # A cache with no state yet holds no results: nothing to look up before checking.
-    fresh = results(session, cache, list(changed), today, vetted=same, seen=state is not None)
-    new = State(cache.salt, scan.tree, scan.count, day,
-                [(p, blob) for p, (blob, _) in fresh.items() if scan.racy(p)],
-                _answer(session, cache, old, fresh, previous, gone, scan.started))
-    stored = Update(new, {f: (scan.digests[f], scan.folders[f]) for f in moved}, dropped,
-                    [(p, r) for p, (_, r) in fresh.items()], gone, reset=not same)
+    each_result(session, cache, list(changed), today, fresh.take, vetted=same, seen=state is not None)
+    answer = _answer(session, cache, old, fresh, {*changed, *gone}, relink=bool(gone) or fresh.relink,
+                     started=scan.started)
+    new = State(cache.salt, scan.tree, scan.count, day, fresh.racy, answer)
+    stored = Update(new, {f: (scan.digests[f], scan.packed(f)) for f in moved}, dropped, reset=not same)
     base = (state.salt, state.tree) if state is not None else None
     return new if cache.commit(base, stored) else None
 
 
+Got = tuple[str, str, Result]  # (path, content id, result)
+
+
+class _Gathered:
+    """What the new state needs of the files just checked.  Their results are
+    stored and their files rows staged as they come, so what is kept here
+    grows with the problems found, not with the files checked."""
+
+    def __init__(self, cache: Cache, racy: set[str], *, compare: bool) -> None:
+        self.cache = cache
+        self.racy_paths = racy
+        self.compare = compare  # whether to see if ids or links changed (else they are all new)
+        self.relink = False
+        self.own: dict[str, list[tuple[Any, ...]]] = {}
+        self.dated: list[str] = []
+        self.sources: dict[str, dict[str, Any]] = {}
+        self.racy: list[tuple[str, str]] = []  # (path, content id) of files too fresh to trust
+
+    def take(self, batch: list[Got]) -> None:
+        if self.compare and not self.relink:
+            before = self.cache.files([p for p, _, _ in batch])
+            self.relink = any(_links(before.get(p)) != _links(r) for p, _, r in batch)
+        for p, cid, r in batch:
+            if r.problems:
+                self.own[p] = r.problems
+            if r.dated:
+                self.dated.append(p)
+            if r.skeleton is not None and "sources" in r.skeleton:
+                self.sources[p] = r.skeleton
+            if p in self.racy_paths:
+                self.racy.append((p, cid))
+        self.cache.stage([(p, r) for p, _, r in batch])
+
+
 def results(session: Session, cache: Cache, paths: list[str], today: dt.date, *,
-            vetted: bool, seen: bool = True) -> dict[str, tuple[str, Result]]:
-    """path -> (content id, result) for paths: stored results where the content
-    was seen before (unless not seen: none can be), new checks (stored as they
-    come) for the rest."""
-    day = today.isoformat()
-    ids = {p: content_id(session, p) for p in paths} if seen else {}
-    stored = cache.lookup([cache.key(cid, p) for p, (cid, _) in ids.items()])
+            vetted: bool) -> dict[str, tuple[str, Result]]:
+    """path -> (content id, result) for paths (see each_result)."""
     out: dict[str, tuple[str, Result]] = {}
-    pending: list[NewResult] = []
-    todo: list[str] = [] if seen else list(paths)
-    for p, (cid, problem) in ids.items():
-        hit = stored.get(cache.key(cid, p))
-        if hit is not None and holds(hit.day, hit.dated, day):
-            out[p] = (cid, hit)
-        elif problem is not None:
-            pending.append(_new_result(cache, cid, p, [problem], day))
-        else:
-            todo.append(p)
+
+    def take(batch: list[Got]) -> None:
+        out.update((p, (cid, r)) for p, cid, r in batch)
+    each_result(session, cache, paths, today, take, vetted=vetted)
+    return out
+
+
+def each_result(session: Session, cache: Cache, paths: list[str], today: dt.date,
+                take: Callable[[list[Got]], None], *, vetted: bool, seen: bool = True) -> None:
+    """(path, content id, result) of each of paths, handed to take in batches
+    (in no set order): stored results where the content was seen before
+    (unless not seen: none can be), new checks (stored as they come) for the
+    rest."""
+    day = today.isoformat()
+    pending: list[tuple[str, NewResult]] = []
+
+    def flush() -> None:
+        added = cache.add([n for _, n in pending])
+        take([(p, n.key.partition(":")[0], added[n.key]) for p, n in pending])
+        pending.clear()
+
+    todo: list[str] = []
+    for batch in _chunks(paths) if seen else ():
+        ids = {p: content_id(session, p) for p in batch}
+        stored = cache.lookup([cache.key(cid, p) for p, (cid, _) in ids.items()])
+        hits: list[Got] = []
+        for p, (cid, problem) in ids.items():
+            hit = stored.get(cache.key(cid, p))
+            if hit is not None and holds(hit.day, hit.dated, day):
+                hits.append((p, cid, hit))
+            elif problem is not None:
+                pending.append((p, _new_result(cache, cid, p, [problem], day)))
+            else:
+                todo.append(p)
+        take(hits)
+    if not seen:
+        todo = paths
     if todo:
         if vetted:
             session.schema.vetted = True  # the cache holds results made with this very schema
         else:
             session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
-    blobs: dict[str, str] = {p: cid for p, (cid, _) in ids.items()}
-
-    def flush() -> None:
-        added = cache.add(pending)
-        for n in pending:
-            p = n.key.split(":", 2)[2]
-            out[p] = (blobs[p], added[n.key])
-        pending.clear()
-
     for done in run_packed(session, todo, today):
-        blobs[done.path] = done.cid  # what was checked, should the file have changed since
-        pending.append(_new_result(cache, done.cid, done.path, done.problems, day, done))
-        if len(pending) >= 500:
+        pending.append((done.path, _new_result(cache, done.cid, done.path, done.problems, day, done)))
+        if len(pending) >= _CHUNK:
             flush()
     flush()
-    return out
+
+
+_CHUNK = 500
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
 
 
 def _new_result(cache: Cache, cid: str, rel: str, problems: list[Problem], day: str,
@@ -145,33 +199,20 @@ def _links(result: Result | None) -> tuple[Any, ...] | None:
 
 # -- the validation answer -----------------------------------------------------------
 
-def _answer(session: Session, cache: Cache, old: dict[str, Any] | None,
-            fresh: dict[str, tuple[str, Result]], previous: dict[str, Result],
-            gone: list[str], started: int) -> dict[str, Any]:
-    """The validation answer for the new tree, built on the old one."""
+def _answer(session: Session, cache: Cache, old: dict[str, Any] | None, fresh: _Gathered,
+            touched: set[str], *, relink: bool, started: int) -> dict[str, Any]:
+    """The validation answer for the new tree (its files rows staged), built on the old one."""
     from ledger.validate import Checked, check_ledger
 
-    touched = {*fresh, *gone}
     own = {p: v for p, v in old["own"].items() if p not in touched} if old else {}
     dated = [p for p in old["dated"] if p not in touched] if old else []
     sources = {p: s for p, s in old["sources"].items() if p not in touched} if old else {}
-    for p, (_, r) in fresh.items():
-        if r.problems:
-            own[p] = r.problems
-        if r.dated:
-            dated.append(p)
-        if r.skeleton is not None and "sources" in r.skeleton:
-            sources[p] = r.skeleton
-    relink = old is None or bool(gone) or any(_links(previous.get(p)) != _links(r)
-                                               for p, (_, r) in fresh.items())
-    if relink:
-        skeletons = cache.skeletons() if old is not None else {}
-        for p in touched:
-            skeletons.pop(p, None)
-        skeletons.update((p, r.skeleton) for p, (_, r) in fresh.items() if r.skeleton is not None)
-        cross = check_ledger([Checked(p, skeletons[p]) for p in sorted(skeletons)])
+    own.update(fresh.own)
+    dated += fresh.dated
+    sources.update(fresh.sources)
+    if old is None or relink:
+        cross = check_ledger(Checked(p, s) for p, s in cache.staged_skeletons(reset=old is None))
     else:
-        assert old is not None
         cross = [Problem(*raw) for raw, _ in old["cross"]]
     lookup, files = evidence_lookup(session, cache, started)
     evidence = evidence_problems(sources, lookup)

@@ -158,22 +158,40 @@ class TreeScan:
     """Every record file under incidents/ with its stat, by folder, and a
     digest of each folder's listing (equal digests, an unchanged folder).
 
-    A warm run only compares digests, so listings that helpers scanned stay
-    packed (marshal) until `folders` is first read."""
+    Each folder's listing is kept packed (marshal), a quarter of the memory
+    of its tuples, and unpacked only when read: a warm run only compares
+    digests, and a cold one reads a folder at a time."""
 
-    def __init__(self, found: dict[str, list[Stat]], digests: dict[str, str],
-                 count: int, packed: list[bytes]) -> None:
-        self.digests, self.count = digests, count
-        self._found, self._packed = found, packed
+    def __init__(self, packed: dict[str, bytes], digests: dict[str, str], count: int) -> None:
+        self.packed, self.digests, self.count = packed, digests, count
 
-    @property
-    def folders(self) -> dict[str, list[Stat]]:
-        """{folder relative to the root (POSIX): [Stat, ...] in directory order}."""
+    @classmethod
+    def of(cls, folders: dict[str, list[Stat]]) -> TreeScan:
+        packed = {f: _pack(entries) for f, entries in folders.items()}
+        return cls(packed, _digests(packed), sum(map(len, folders.values())))
+
+    def listing(self, folder: str) -> list[Stat]:
+        """[Stat, ...] of a folder (relative to the root, POSIX), in directory order."""
         import marshal
 
-        while self._packed:
-            self._found.update(marshal.loads(self._packed.pop()))
-        return self._found
+        packed = self.packed.get(folder)
+        return marshal.loads(packed) if packed is not None else []
+
+    def listings(self) -> Iterator[tuple[str, list[Stat]]]:
+        """(folder, listing) of every folder holding records, one unpacked at a time."""
+        for folder in self.packed:
+            yield folder, self.listing(folder)
+
+
+def _pack(entries: list[Stat]) -> bytes:
+    import marshal
+
+    # marshal version 2 writes no back-references, so equal listings give equal bytes.
+    return marshal.dumps(entries, 2)
+
+
+def _digests(packed: dict[str, bytes]) -> dict[str, str]:
+    return {f: hashlib.sha1(b, usedforsecurity=False).hexdigest() for f, b in packed.items()}
 
 
 def code_stamp(package: Path) -> str:
@@ -194,14 +212,6 @@ def code_stamp(package: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def digests_of(folders: dict[str, list[Stat]]) -> dict[str, str]:
-    import marshal
-
-    # marshal version 2 writes no back-references, so equal listings give equal bytes.
-    return {f: hashlib.sha1(marshal.dumps(entries, 2), usedforsecurity=False).hexdigest()
-            for f, entries in folders.items()}
-
-
 def scan_tree(ledger: Ledger, *, split: bool = False) -> TreeScan:
     """The stat of every record file under incidents/.  One pass of scandir
     and a tuple per file, no Path objects and no sorting: on a warm run over
@@ -214,42 +224,40 @@ def scan_tree(ledger: Ledger, *, split: bool = False) -> TreeScan:
     if not base.is_dir():
         raise LedgerError(f"{ledger.rel(base)}/ is missing",
                           hint="a ledger keeps its records in incidents/")
-    found: dict[str, list[Stat]] = {}
+    found: dict[str, bytes] = {}
     stack = [(str(base), ledger.rel(base))]
-    _scan_folder(*stack.pop(), found, stack)
+    count = _scan_folder(*stack.pop(), found, stack)
     helpers = min(os.cpu_count() or 1, 4, len(stack)) - 1 if split and _can_fork() else 0
     digests: dict[str, str] = {}
-    count = 0
-    packed: list[bytes] = []
     if helpers > 0:
         shares = [stack[i::helpers + 1] for i in range(helpers + 1)]
         children = [_fork_scan(share) for share in shares[1:]]
         try:
-            found.update(_scan_folders(shares[0]))
+            count += _scan_folders(shares[0], found)
         finally:
             results = [_collect(*child) for child in children]
         for share, result in zip(shares[1:], results, strict=True):
             if result is None:  # the helper failed: its share is scanned here
-                mine = _scan_folders(share)
-                found.update(mine)
+                count += _scan_folders(share, found)
                 continue
             if not result[0]:
                 raise LedgerError(str(result[1]))
-            _, theirs, n, listing = result
+            _, theirs, n, listings = result
             digests.update(theirs)
+            found.update(listings)
             count += n
-            packed.append(listing)
     else:
-        found.update(_scan_folders(stack))
-    digests.update(digests_of(found))
-    return TreeScan(found, digests, count + sum(map(len, found.values())), packed)
+        count += _scan_folders(stack, found)
+    digests.update(_digests({f: b for f, b in found.items() if f not in digests}))
+    return TreeScan(found, digests, count)
 
 
-def _scan_folders(stack: list[tuple[str, str]]) -> dict[str, list[Stat]]:
-    found: dict[str, list[Stat]] = {}
+def _scan_folders(stack: list[tuple[str, str]], found: dict[str, bytes]) -> int:
+    """Scan the folders in stack (and below) into found; how many files."""
+    count = 0
     while stack:
-        _scan_folder(*stack.pop(), found, stack)
-    return found
+        count += _scan_folder(*stack.pop(), found, stack)
+    return count
 
 
 # A stat relative to the open folder (fstatat) skips looking up the folder's
@@ -257,7 +265,7 @@ def _scan_folders(stack: list[tuple[str, str]]) -> dict[str, list[Stat]]:
 _BY_FD = os.scandir in os.supports_fd
 
 
-def _scan_folder(folder: str, rel: str, found: dict[str, list[Stat]], stack: list[tuple[str, str]]) -> None:
+def _scan_folder(folder: str, rel: str, found: dict[str, bytes], stack: list[tuple[str, str]]) -> int:
     entries: list[Stat] = []
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if _BY_FD else None
@@ -281,7 +289,8 @@ def _scan_folder(folder: str, rel: str, found: dict[str, list[Stat]], stack: lis
     except OSError as exc:
         raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
     if entries:
-        found[rel] = entries
+        found[rel] = _pack(entries)
+    return len(entries)
 
 
 def _can_fork() -> bool:
@@ -302,9 +311,9 @@ def _fork_scan(share: list[tuple[str, str]]) -> tuple[int, int]:
         try:
             os.close(read)
             try:
-                mine = _scan_folders(share)
-                payload = marshal.dumps((True, digests_of(mine), sum(map(len, mine.values())),
-                                         marshal.dumps(mine)))
+                mine: dict[str, bytes] = {}
+                n = _scan_folders(share, mine)
+                payload = marshal.dumps((True, _digests(mine), n, mine))
             except LedgerError as exc:
                 payload = marshal.dumps((False, exc.message))
             with os.fdopen(write, "wb") as out:
@@ -317,7 +326,7 @@ def _fork_scan(share: list[tuple[str, str]]) -> tuple[int, int]:
 
 
 def _collect(pid: int, read: int) -> tuple[Any, ...] | None:
-    """A helper's (True, digests, count, packed listing) or (False, error
+    """A helper's (True, digests, count, packed listings) or (False, error
     message); None when it failed."""
     import marshal
 

@@ -351,31 +351,41 @@ def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
 # -- rules across records ----------------------------------------------------
 
 def check_ledger(records: Iterable[Checked]) -> list[Problem]:
-    """Unique ids and links between incidents, over all parsed records."""
-    by_id: dict[str, list[str]] = defaultdict(list)
-    items = [c for c in records if c.data is not None]
-    for c in items:
-        rid = c.data.get("id") if c.data else None
+    """Unique ids and links between incidents, over all parsed records.
+
+    One pass that keeps only each id's first file (and the records that
+    link), so it costs little memory however many records stream through."""
+    first: dict[str, str] = {}  # id -> the first file using it
+    more: dict[str, list[str]] = {}  # id -> every file using it, for ids used twice or more
+    linking: list[tuple[str, dict[str, Any]]] = []
+    for c in records:
+        if c.data is None:
+            continue
+        rid = c.data.get("id")
         if isinstance(rid, str):
-            by_id[rid].append(c.path)
+            if rid in first:
+                more.setdefault(rid, [first[rid]]).append(c.path)
+            else:
+                first[rid] = c.path
+        if "related" in c.data or "duplicate_of" in c.data:
+            linking.append((c.path, c.data))
     out: list[Problem] = []
-    for rid, paths in by_id.items():
-        if len(paths) > 1:
-            for p in paths:
-                others = ", ".join(q for q in paths if q != p)
-                out.append(Problem(p, 0, 0, "duplicate-id", f"id '{rid}' is also used by {others}",
-                                   pointer="/id",
-                                   hint="ids are permanent and unique; give one record a new id"))
-    for c in items:
-        assert c.data is not None
+    for rid in first if more else ():
+        paths = more.get(rid, [])
+        for p in paths:
+            others = ", ".join(q for q in paths if q != p)
+            out.append(Problem(p, 0, 0, "duplicate-id", f"id '{rid}' is also used by {others}",
+                               pointer="/id",
+                               hint="ids are permanent and unique; give one record a new id"))
+    for path, data in linking:
         for key in ("related", "duplicate_of"):
-            values = c.data.get(key)
+            values = data.get(key)
             listed = values if isinstance(values, list) else [values]
             for i, value in enumerate(listed):
-                if isinstance(value, str) and value not in by_id and value != c.data.get("id"):
+                if isinstance(value, str) and value not in first and value != data.get("id"):
                     parts: list[Any] = [key, i] if isinstance(values, list) else [key]
-                    close = difflib.get_close_matches(value, list(by_id), n=1)
-                    out.append(Problem(c.path, 0, 0, "unknown-incident",
+                    close = difflib.get_close_matches(value, list(first), n=1)
+                    out.append(Problem(path, 0, 0, "unknown-incident",
                                        f"{key} points to '{value}', which is not an incident in this ledger",
                                        pointer=pointer(parts),
                                        hint=f"did you mean '{close[0]}'?" if close else ""))
