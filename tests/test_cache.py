@@ -184,6 +184,28 @@ def test_each_kind_of_change_gives_the_uncached_answer(big: Path, monkeypatch: p
     assert _validate(big) == _uncached(big, monkeypatch)
 
 
+def test_cross_record_problems_from_a_cold_cache(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache finds duplicate ids and dangling links in SQL, not from the
+    records in memory: cold and after a change, it must agree with check_ledger."""
+    files = sorted((big / "incidents").rglob("*.yaml"))
+    rid, other = files[0].stem, files[5].stem
+    text = files[0].read_text(encoding="utf-8")
+    for n in (1, 2):  # one id in three files, in two folders
+        (files[-n].parent / f"copy-{n}.yaml").write_text(text, encoding="utf-8")
+    _set(files[2], "status: ", f"related: [{rid}, {other[:-1]}x, {files[2].stem}]\nstatus: ")
+    _set(files[3], "status: ", "duplicate_of: nothing-like-it\nstatus: ")
+    _set(files[4], "status: ", f"related: {rid}\nduplicate_of: {other}\nstatus: ")
+    cold = _validate(big)
+    assert cold == _uncached(big, monkeypatch)
+    codes = sorted(p["code"] for p in cold["problems"])
+    assert codes.count("duplicate-id") == 3 and codes.count("unknown-incident") == 2, codes
+    assert any(f"did you mean '{other}'" in p.get("hint", "") for p in cold["problems"])
+    _set(files[6], "status: ", f"related: [{other}, {rid}-not]\nstatus: ")  # a link changes: checked again
+    assert _validate(big) == _uncached(big, monkeypatch)
+    (files[-1].parent / "copy-1.yaml").unlink()
+    assert _validate(big) == _uncached(big, monkeypatch)
+
+
 def test_subsets_and_files_outside_incidents(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = sorted((big / "incidents").rglob("*.yaml"))
     _set(files[5], "status: ", "status: nope-")

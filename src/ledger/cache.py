@@ -304,16 +304,42 @@ class Cache:
                            [(p, r.rid, r.skeleton is not None, r.facets is not None) if r is not None
                             else (p, None, False, False) for p, r in rows])
 
-    def staged_skeletons(self, *, reset: bool) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(path, skeleton) of every record that parsed in the tree as the
-        staged rows leave it (with reset: the staged rows alone), in path order."""
+    # The tree as the staged rows leave it (with reset: the staged rows alone),
+    # as (path, skeleton, rec_id) of each record that parsed: what the
+    # cross-record checks read, in SQL so the ids of every record never need
+    # to be held at once.
+    def _staged(self, reset: bool, query: str) -> str:
         staged = ("SELECT p.path, r.skeleton, r.rec_id FROM temp.pending p JOIN results r ON r.id = p.rid "
                   "WHERE p.parsed")
         kept = ("SELECT f.path, r.skeleton, r.rec_id FROM files f JOIN results r ON r.id = f.rid "
                 "WHERE f.parsed AND f.path NOT IN (SELECT path FROM temp.pending) UNION ALL ")
+        return f"WITH tree(path, skeleton, rec_id) AS ({'' if reset else kept}{staged}) {query}"
+
+    def staged_duplicates(self, *, reset: bool) -> list[tuple[str, list[str]]]:
+        """(id, its files in path order) of each id used by more than one
+        record, in the path order of their first files."""
+        groups: dict[str, list[str]] = {}
         with self._use() as db:
-            for p, s, i in db.execute(f"{'' if reset else kept}{staged} ORDER BY 1"):
-                yield p, _skeleton(s, i)
+            for rec_id, path in db.execute(self._staged(
+                    reset, "SELECT rec_id, path FROM tree WHERE rec_id IN (SELECT rec_id FROM tree "
+                    "WHERE rec_id IS NOT NULL GROUP BY rec_id HAVING count(*) > 1) ORDER BY path")):
+                groups.setdefault(rec_id, []).append(path)
+        return list(groups.items())
+
+    def staged_skeletons(self, *, reset: bool) -> list[tuple[str, dict[str, Any]]]:
+        """(path, skeleton) of the records whose skeleton is more than an id, in path order."""
+        with self._use() as db:
+            return [(p, _skeleton(s, i)) for p, s, i in db.execute(
+                self._staged(reset, "SELECT path, skeleton, rec_id FROM tree WHERE skeleton IS NOT NULL "
+                             "ORDER BY path"))]
+
+    def staged_ids(self, *, reset: bool, among: set[str] | None = None) -> list[str]:
+        """The ids the records use (only those among a set, with among)."""
+        with self._use() as db:
+            rows = db.execute(self._staged(reset, "SELECT rec_id FROM tree WHERE rec_id IS NOT NULL"))
+            if among is None:
+                return [i for i, in rows]
+            return [i for i, in rows if i in among]
 
     def commit(self, base: tuple[str, str] | None, update: Update) -> bool:
         """Store a new state and the staged files rows, unless another process

@@ -11,7 +11,7 @@ order asked, so parallel and serial runs are identical.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -72,25 +72,26 @@ def pack_file(session: Session, rel: str, today: dt.date) -> Packed:
 
 def run_checks(session: Session, rels: list[str], today: dt.date) -> Iterator[Outcome]:
     """check_file of each of rels, in their order; across processes when many."""
-    return _run(check_file, session, rels, today)
+    return _run(check_file, session, rels, today, len(rels))
 
 
-def run_packed(session: Session, rels: list[str], today: dt.date) -> Iterator[Packed]:
-    """pack_file of each of rels, in their order; across processes when many."""
-    return _run(pack_file, session, rels, today)
+def run_packed(session: Session, rels: Iterable[str], today: dt.date, total: int) -> Iterator[Packed]:
+    """pack_file of each of rels (total of them, taken as they are needed),
+    in their order; across processes when many."""
+    return _run(pack_file, session, rels, today, total)
 
 
-def _run(job: Callable[[Session, str, dt.date], T], session: Session, rels: list[str],
-         today: dt.date) -> Iterator[T]:
+def _run(job: Callable[[Session, str, dt.date], T], session: Session, rels: Iterable[str],
+         today: dt.date, total: int) -> Iterator[T]:
     import os
 
-    if not rels:
+    if not total:
         return
-    if len(rels) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 \
+    if total >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 \
             and not os.environ.get("LEDGER_SERIAL"):
-        yield from _run_parallel(job, session, rels, today)
+        yield from _run_parallel(job, session, iter(rels), today, total)
         return
-    progress = _progress(len(rels))
+    progress = _progress(total)
     for rel in rels:
         yield job(session, rel, today)
         progress(1)
@@ -110,24 +111,25 @@ def _worker_run(task: tuple[Callable[[Session, str, dt.date], T], str, str]) -> 
     return job(_WORKER["session"], rel, dt.date.fromisoformat(today))
 
 
-def _run_parallel(job: Callable[[Session, str, dt.date], T], session: Session, rels: list[str],
-                  today: dt.date) -> Iterator[T]:
+def _run_parallel(job: Callable[[Session, str, dt.date], T], session: Session, rels: Iterator[str],
+                  today: dt.date, total: int) -> Iterator[T]:
     import multiprocessing as mp
     import os
     import sys
 
-    progress = _progress(len(rels))
+    progress = _progress(total)
     # The first file is checked here: that imports and compiles everything a
     # check needs (parser, schema, index), which forked workers then inherit
     # instead of each doing it again.
-    yield job(session, rels[0], today)
+    yield job(session, next(rels), today)
     progress(1)
     # fork is the cheapest start on Linux (ledger runs no threads); elsewhere
     # fork is unsafe or missing, so spawn, and each worker opens the ledger.
     use_fork = sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork" if use_fork else "spawn")
     workers = min(os.cpu_count() or 2, 8)
-    tasks = ((job, rel, today.isoformat()) for rel in rels[1:])
+    # Taken as the pool needs them: a list of every path would be held for the whole run.
+    tasks = ((job, rel, today.isoformat()) for rel in rels)
     if use_fork:
         _WORKER["session"] = session
         pool = ctx.Pool(workers)

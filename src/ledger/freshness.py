@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,12 @@ class Scan:
     def packed(self, folder: str) -> bytes:
         """A folder's listing as stored."""
         return self._tree.packed[folder]
+
+    def walk(self) -> Iterator[str]:
+        """Every record file, a folder at a time, in no set order."""
+        for folder, entries in self._tree.listings():
+            for e in entries:
+                yield f"{folder}/{e[0]}"
 
     def paths(self) -> list[str]:
         return sorted(f"{f}/{e[0]}" for f, entries in self._tree.listings() for e in entries)

@@ -12,8 +12,9 @@ uncached path, so both answer alike.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ledger import storage
@@ -42,7 +43,7 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
     listings = cache.listings(moved + dropped) if same else {}
     changed: dict[str, None] = {}
     gone: list[str] = []
-    for folder in moved:
+    for folder in moved if same else ():
         before = {e[0]: e for e in listings.get(folder, ())}
         entries = scan.listing(folder)
         changed.update((f"{folder}/{e[0]}", None) for e in entries if before.get(e[0]) != e)
@@ -62,8 +63,12 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
     cache.unstage()
     cache.stage([(p, None) for p in gone])
     fresh = _Gathered(cache, scan.racy_paths(), compare=same)
+    # Starting over, every file is to be checked: named as they are needed,
+    # never all at once.
+    paths: Iterable[str] = changed if same else scan.walk()
     # A cache with no state yet holds no results: nothing to look up before checking.
-    each_result(session, cache, list(changed), today, fresh.take, vetted=same, seen=state is not None)
+    each_result(session, cache, paths, len(changed) if same else scan.count, today, fresh.take,
+                vetted=same, seen=state is not None)
     answer = _answer(session, cache, old, fresh, {*changed, *gone}, relink=bool(gone) or fresh.relink,
                      started=scan.started)
     new = State(cache.salt, scan.tree, scan.count, day, fresh.racy, answer)
@@ -113,16 +118,16 @@ def results(session: Session, cache: Cache, paths: list[str], today: dt.date, *,
 
     def take(batch: list[Got]) -> None:
         out.update((p, (cid, r)) for p, cid, r in batch)
-    each_result(session, cache, paths, today, take, vetted=vetted)
+    each_result(session, cache, paths, len(paths), today, take, vetted=vetted)
     return out
 
 
-def each_result(session: Session, cache: Cache, paths: list[str], today: dt.date,
+def each_result(session: Session, cache: Cache, paths: Iterable[str], total: int, today: dt.date,
                 take: Callable[[list[Got]], None], *, vetted: bool, seen: bool = True) -> None:
-    """(path, content id, result) of each of paths, handed to take in batches
-    (in no set order): stored results where the content was seen before
-    (unless not seen: none can be), new checks (stored as they come) for the
-    rest."""
+    """(path, content id, result) of each of paths (total of them), handed to
+    take in batches (in no set order): stored results where the content was
+    seen before (unless not seen: none can be), new checks (stored as they
+    come) for the rest."""
     day = today.isoformat()
     pending: list[tuple[str, NewResult]] = []
 
@@ -132,7 +137,7 @@ def each_result(session: Session, cache: Cache, paths: list[str], today: dt.date
         pending.clear()
 
     todo: list[str] = []
-    for batch in _chunks(paths) if seen else ():
+    for batch in _chunks(iter(paths)) if seen else ():
         ids = {p: content_id(session, p) for p in batch}
         stored = cache.lookup([cache.key(cid, p) for p, (cid, _) in ids.items()])
         hits: list[Got] = []
@@ -145,14 +150,14 @@ def each_result(session: Session, cache: Cache, paths: list[str], today: dt.date
             else:
                 todo.append(p)
         take(hits)
-    if not seen:
-        todo = paths
-    if todo:
+    if seen:
+        paths, total = todo, len(todo)
+    if total:
         if vetted:
             session.schema.vetted = True  # the cache holds results made with this very schema
         else:
             session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
-    for done in run_packed(session, todo, today):
+    for done in run_packed(session, paths, today, total):
         pending.append((done.path, _new_result(cache, done.cid, done.path, done.problems, day, done)))
         if len(pending) >= _CHUNK:
             flush()
@@ -162,9 +167,9 @@ def each_result(session: Session, cache: Cache, paths: list[str], today: dt.date
 _CHUNK = 500
 
 
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
+def _chunks(items: Iterator[str]) -> Iterator[list[str]]:
+    while chunk := list(islice(items, _CHUNK)):
+        yield chunk
 
 
 def _new_result(cache: Cache, cid: str, rel: str, problems: list[Problem], day: str,
@@ -202,7 +207,7 @@ def _links(result: Result | None) -> tuple[Any, ...] | None:
 def _answer(session: Session, cache: Cache, old: dict[str, Any] | None, fresh: _Gathered,
             touched: set[str], *, relink: bool, started: int) -> dict[str, Any]:
     """The validation answer for the new tree (its files rows staged), built on the old one."""
-    from ledger.validate import Checked, check_ledger
+    from ledger.validate import cross_problems, links
 
     own = {p: v for p, v in old["own"].items() if p not in touched} if old else {}
     dated = [p for p in old["dated"] if p not in touched] if old else []
@@ -211,7 +216,11 @@ def _answer(session: Session, cache: Cache, old: dict[str, Any] | None, fresh: _
     dated += fresh.dated
     sources.update(fresh.sources)
     if old is None or relink:
-        cross = check_ledger(Checked(p, s) for p, s in cache.staged_skeletons(reset=old is None))
+        reset = old is None
+        cross = cross_problems(cache.staged_duplicates(reset=reset),
+                               [(p, s) for p, s in cache.staged_skeletons(reset=reset) if links(s)],
+                               lambda wanted: set(cache.staged_ids(reset=reset, among=wanted)),
+                               lambda: cache.staged_ids(reset=reset))
     else:
         cross = [Problem(*raw) for raw, _ in old["cross"]]
     lookup, files = evidence_lookup(session, cache, started)

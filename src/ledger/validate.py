@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -351,13 +351,10 @@ def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
 # -- rules across records ----------------------------------------------------
 
 def check_ledger(records: Iterable[Checked]) -> list[Problem]:
-    """Unique ids and links between incidents, over all parsed records.
-
-    One pass that keeps only each id's first file (and the records that
-    link), so it costs little memory however many records stream through."""
+    """Unique ids and links between incidents, over all parsed records (in path order)."""
     first: dict[str, str] = {}  # id -> the first file using it
     more: dict[str, list[str]] = {}  # id -> every file using it, for ids used twice or more
-    linking: list[tuple[str, dict[str, Any]]] = []
+    linking: list[tuple[str, Mapping[str, Any]]] = []
     for c in records:
         if c.data is None:
             continue
@@ -367,29 +364,51 @@ def check_ledger(records: Iterable[Checked]) -> list[Problem]:
                 more.setdefault(rid, [first[rid]]).append(c.path)
             else:
                 first[rid] = c.path
-        if "related" in c.data or "duplicate_of" in c.data:
+        if links(c.data):
             linking.append((c.path, c.data))
+    duplicates = [(rid, more[rid]) for rid in first if rid in more] if more else []
+    return cross_problems(duplicates, linking, lambda wanted: wanted & first.keys(), lambda: list(first))
+
+
+def links(data: Mapping[str, Any]) -> bool:
+    """Whether a record points to other incidents."""
+    return "related" in data or "duplicate_of" in data
+
+
+def cross_problems(duplicates: Iterable[tuple[str, list[str]]], linking: list[tuple[str, Mapping[str, Any]]],
+                   known: Callable[[set[str]], set[str]], ids: Callable[[], list[str]]) -> list[Problem]:
+    """The problems of check_ledger, from what it found: each id used by more
+    than one file (with those files, in path order), the records that link
+    (in path order), which of a set of ids some record uses, and every id
+    used (asked for only to suggest one)."""
     out: list[Problem] = []
-    for rid in first if more else ():
-        paths = more.get(rid, [])
+    for rid, paths in duplicates:
         for p in paths:
             others = ", ".join(q for q in paths if q != p)
             out.append(Problem(p, 0, 0, "duplicate-id", f"id '{rid}' is also used by {others}",
                                pointer="/id",
                                hint="ids are permanent and unique; give one record a new id"))
+    targets = {v for _, data in linking for key in ("related", "duplicate_of")
+               for v in _listed(data.get(key)) if isinstance(v, str)}
+    found = known(targets) if targets else set()
+    every: list[str] | None = None
     for path, data in linking:
         for key in ("related", "duplicate_of"):
             values = data.get(key)
-            listed = values if isinstance(values, list) else [values]
-            for i, value in enumerate(listed):
-                if isinstance(value, str) and value not in first and value != data.get("id"):
+            for i, value in enumerate(_listed(values)):
+                if isinstance(value, str) and value not in found and value != data.get("id"):
                     parts: list[Any] = [key, i] if isinstance(values, list) else [key]
-                    close = difflib.get_close_matches(value, list(first), n=1)
+                    every = ids() if every is None else every
+                    close = difflib.get_close_matches(value, every, n=1)
                     out.append(Problem(path, 0, 0, "unknown-incident",
                                        f"{key} points to '{value}', which is not an incident in this ledger",
                                        pointer=pointer(parts),
                                        hint=f"did you mean '{close[0]}'?" if close else ""))
     return out
+
+
+def _listed(values: Any) -> list[Any]:
+    return values if isinstance(values, list) else [values]
 
 
 def evidence_problems(path: str, data: Mapping[str, Any], lookup: Lookup) -> list[Problem]:
