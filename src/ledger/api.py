@@ -359,12 +359,13 @@ def _load_uncached(session: Session, paths: list[Path] | None, today: dt.date,
     selected, extras = _selection(session, paths, scan)
     rels = sorted([*scan.paths(), *(session.ledger.rel(p) for p in extras)])
     session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
-    checked = [c for _, c in run_checks(session, rels, today)]
+    # Without need_data only skeletons are kept, each as its check comes, so
+    # memory holds no whole record (the cross-record checks read no more).
+    checked = [c if need_data else Checked(c.path, refresh.skeleton(c.data), c.problems)
+               for _, c in run_checks(session, rels, today)]
     cross_problems = _cross(session, checked, selected, None, scan.started) if cross else []
     if selected is not None:
         checked = [c for c in checked if c.path in selected]
-    if not need_data:
-        checked = [Checked(c.path, refresh.skeleton(c.data), c.problems) for c in checked]
     return Loaded(checked, cross_problems)
 
 
