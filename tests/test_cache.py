@@ -296,6 +296,38 @@ def test_corrupt_rows_are_thrown_away(big: Path, table: str, monkeypatch: pytest
     assert invoke(["--ledger", str(big), "list", "--format", "jsonl"]).stdout == listed
 
 
+def test_results_no_file_uses_are_pruned(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import sqlite3
+
+    from ledger import api, cache
+
+    monkeypatch.setattr(cache, "SPARE", 0)
+    files = sorted((big / "incidents").rglob("*.yaml"))
+    session = api.open_ledger(str(big))
+    day = dt.date(2026, 1, 1)
+    first = api.check(session, today=day)
+
+    def counts() -> tuple[int, int]:
+        with sqlite3.connect(next((big / ".ledger-cache").glob("*.sqlite"))) as db:
+            return (db.execute("SELECT count(*) FROM results").fetchone()[0],
+                    db.execute("SELECT count(*) FROM records").fetchone()[0])
+    seen = []
+    for i in range(4):  # every file edited, on a new day each time
+        for f in files:
+            f.write_text(f.read_text(encoding="utf-8") + f"# edit {i}\n", encoding="utf-8")
+        day += dt.timedelta(days=1)
+        assert api.check(session, today=day) == first
+        seen.append(counts())
+    n = len(files)
+    assert seen[0] == (2 * n, 2 * n)  # one edit's results are kept for switching back
+    assert all(results == records <= 2 * n + n // 2 for results, records in seen), seen
+    for f in files:  # back to content whose results were pruned: checked again
+        f.write_text(f.read_text(encoding="utf-8").split("# edit 0")[0], encoding="utf-8")
+    assert api.check(session, today=day) == first
+    assert _validate(big) == _uncached(big, monkeypatch)
+
+
 def test_split_scan_sees_what_one_process_sees(tmp_path: Path) -> None:
     from ledger import api, storage
 

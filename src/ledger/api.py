@@ -329,7 +329,11 @@ def _load_cached(session: Session, cache: Cache, paths: list[Path] | None, today
     checked = [Checked(p, data[p] if parsed else None, [Problem(*t) for t in answer["own"].get(p, [])])
                for p, _, parsed in current]
     if any(c.data is None for c, (_, _, parsed) in zip(checked, current, strict=True) if parsed):
-        raise CacheError("records missing from the cache", corrupt=True)
+        # Another process may have stored a newer tree meanwhile, and pruned
+        # results this one used; else the cache lost rows it should hold.
+        state = cache.state(with_answer=False)
+        raise CacheError("records missing from the cache",
+                         corrupt=state is not None and state.tree == fresh.scan.tree)
     cross_problems: list[Problem] = []
     if extras:
         results = refresh.results(session, cache, [session.ledger.rel(p) for p in extras], today, vetted=True)

@@ -7,7 +7,9 @@ the settings that change results.  Stat fingerprints only say which blob a
 path held when last seen; when one does not match, the file is read and
 hashed again.  The cache is never the source of truth: when it cannot be
 used (corrupt, locked, read-only) every method raises CacheError and the
-caller works without it; deleting it changes no answer.
+caller works without it; deleting it changes no answer.  Results that no
+file uses any more are pruned, oldest first, once they outnumber the tree's
+files, so the cache grows with the ledger, not with its history of edits.
 
 Tables:
   results   one row per (blob, salt, path): problems, the skeleton that the
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 FORMAT = 3  # bump when what is stored changes meaning (a new layout is caught by LAYOUT)
 BATCH = 500  # rows per `IN (...)` query (SQLite allows 32766 parameters)
+SPARE = 1000  # results no file uses that are always kept (see Cache._prune)
 
 
 class CacheError(Exception):
@@ -363,10 +366,29 @@ class Cache:
             db.execute("INSERT OR REPLACE INTO files SELECT path, rid, parsed, indexed FROM temp.pending "
                        "WHERE rid IS NOT NULL")
             db.execute("DELETE FROM temp.pending")
+            self._prune(db, s.files, s.day)
             db.execute("INSERT OR REPLACE INTO state VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
                        (s.salt, s.tree, s.files, s.day, marshal.dumps(s.racy), marshal.dumps(s.answer),
                         live))
             return True
+
+    @staticmethod
+    def _prune(db: sqlite3.Connection, files: int, day: str) -> None:
+        """Keep the cache from growing with every edit.  Results no file of
+        the tree uses (content a file once held, or holds on another branch)
+        are kept for switching back, until there are more of them than the
+        tree has files (and SPARE): then the oldest go, down to half as many.
+        Never those made today (another process may be about to store a tree
+        that uses them), nor the newest (ids are never given twice)."""
+        spare = db.execute("SELECT count(*) FROM results").fetchone()[0] - files
+        if spare <= files + SPARE:
+            return
+        doomed = db.execute(
+            "SELECT r.id FROM results r WHERE r.day < ? AND r.id < (SELECT MAX(id) FROM results) "
+            "AND NOT EXISTS (SELECT 1 FROM files f WHERE f.rid = r.id) ORDER BY r.id LIMIT ?",
+            (day, spare - files // 2)).fetchall()
+        db.executemany("DELETE FROM results WHERE id = ?", doomed)
+        db.executemany("DELETE FROM records WHERE id = ?", doomed)
 
     @staticmethod
     def _follow(db: sqlite3.Connection) -> None:
