@@ -22,11 +22,29 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from generate import generate  # noqa: E402
 
 TYPER = "python -c 'import typer'"
+
+
+def record_files(root: Path) -> list[str]:
+    """Every record file under root/incidents, relative to root, sorted."""
+    base = root / "incidents"
+    return sorted(os.path.relpath(os.path.join(folder, name), root)
+                  for folder, _, names in os.walk(base) for name in names if name.endswith(".yaml"))
+
+
+def ledger_at(out: Path, records: int) -> Path:
+    """The synthetic ledger of that many records, generated unless it is there.
+
+    Generated in a child process: a process started from a large one is
+    charged the large one's memory as its peak, which would hide what the
+    commands measured here use."""
+    root = out / f"ledger-{records}"
+    if not (root / "incidents").is_dir() or len(record_files(root)) != records:
+        print(f"generating {records} records in {root} ...", file=sys.stderr)
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(root), "--records", str(records)],
+                       check=True)
+    return root
 
 
 def timed(cmd: list[str] | str, *, cwd: Path, runs: int, before: str | None = None,
@@ -58,11 +76,8 @@ def main() -> None:
     args = parser.parse_args()
 
     ledger_exe = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
-    root = args.out / f"ledger-{args.records}"
-    if not (root / "incidents").is_dir() or len(list((root / "incidents").rglob("*.yaml"))) != args.records:
-        print(f"generating {args.records} records in {root} ...", file=sys.stderr)
-        generate(root, args.records)
-    files = sorted(str(p.relative_to(root)) for p in (root / "incidents").rglob("*.yaml"))
+    root = ledger_at(args.out, args.records)
+    files = record_files(root)
     cache = root / ".ledger-cache"
     drop_cache = f"rm -rf '{cache}'"
     one = root / files[len(files) // 2]
