@@ -389,11 +389,30 @@ def test_another_build_of_the_code_is_another_cache(tmp_path: Path) -> None:
     (package / "a.py").write_text("x = 1\n", encoding="utf-8")
     (package / "render" / "b.py").write_text("y = 2\n", encoding="utf-8")
     first = storage.code_stamp(package)
-    assert storage.code_stamp(package) == first
-    os.utime(package / "render" / "b.py", ns=(1, 1))
-    touched = storage.code_stamp(package)
-    assert touched != first
-    (package / "a.py").write_text("x = 10\n", encoding="utf-8")
-    os.utime(package / "a.py", ns=(1, 1))
-    os.utime(package / "render" / "b.py", ns=(1, 1))
-    assert storage.code_stamp(package) != touched
+    # The same code installed elsewhere, at another time: the same stamp.
+    elsewhere = shutil.copytree(package, tmp_path / "site" / "pkg")
+    os.utime(elsewhere / "render" / "b.py", ns=(1, 1))
+    assert storage.code_stamp(elsewhere) == first
+    (package / "render" / "b.py").write_text("y = 3\n", encoding="utf-8")
+    changed = storage.code_stamp(package)
+    assert changed != first
+    (package / "render" / "b.py").rename(package / "b.py")  # the same code, moved
+    assert storage.code_stamp(package) not in (first, changed)
+
+
+def test_a_cache_restored_on_another_machine_is_used(big: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI restores .ledger-cache into a fresh checkout: another path, new
+    mtimes and inodes.  Every file is hashed again, but none is parsed."""
+    from ledger import validate
+
+    bad = sorted((big / "incidents").rglob("*.yaml"))[3]
+    _set(bad, "status: ", "status: nope-")
+    first = _validate(big)
+    elsewhere = shutil.copytree(big, tmp_path / "runner" / "checkout", copy_function=shutil.copy)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a record was checked again")
+    monkeypatch.setattr(validate, "check_record", refuse)
+    again = _validate(elsewhere)
+    assert again["problems"] == first["problems"] and not again["ok"]

@@ -195,20 +195,21 @@ def _digests(packed: dict[str, bytes]) -> dict[str, str]:
 
 
 def code_stamp(package: Path) -> str:
-    """A digest of the name, size and mtime of every module in package (and
-    its subpackages): another build of the code, another stamp."""
+    """A digest of the name and content of every module in package (and its
+    subpackages): another build of the code, another stamp; the same code
+    installed elsewhere (a CI runner restoring the cache), the same stamp."""
     h = hashlib.sha1(usedforsecurity=False)
-    stack = [str(package)]
+    stack = [(str(package), "")]
     while stack:
-        folder = stack.pop()
+        folder, rel = stack.pop()
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
         for e in entries:
             if e.is_dir() and not e.name.startswith((".", "__")):
-                stack.append(e.path)
+                stack.append((e.path, f"{rel}{e.name}/"))
             elif e.name.endswith(".py"):
-                st = e.stat()
-                h.update(f"{e.path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                with open(e.path, "rb") as f:
+                    h.update(f"{rel}{e.name}\0".encode() + f.read() + b"\0")
     return h.hexdigest()[:16]
 
 
