@@ -328,6 +328,28 @@ def test_results_no_file_uses_are_pruned(big: Path, monkeypatch: pytest.MonkeyPa
     assert _validate(big) == _uncached(big, monkeypatch)
 
 
+def test_a_cache_failing_mid_stream_loses_no_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import api
+    from ledger.cache import Cache, CacheError
+
+    root = tmp_path / "many"
+    generate(root, api.STREAM_BATCH * 2 + 10, seed=11)
+    before = invoke(["--ledger", str(root), "list", "--format", "jsonl"])
+    assert before.exit_code == 0
+    calls = []
+    real = Cache.records
+
+    def flaky(self: Cache, rids: list[int]) -> dict[int, dict]:  # type: ignore[type-arg]
+        calls.append(len(rids))
+        if len(calls) == 2:
+            raise CacheError("disk I/O error")
+        return real(self, rids)
+    monkeypatch.setattr(Cache, "records", flaky)
+    again = invoke(["--ledger", str(root), "list", "--format", "jsonl"])
+    assert len(calls) == 2 and again.exit_code == 0, again.stderr
+    assert again.stdout == before.stdout and again.stderr == ""
+
+
 def test_split_scan_sees_what_one_process_sees(tmp_path: Path) -> None:
     from ledger import api, storage
 

@@ -15,10 +15,12 @@ tested against.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -234,7 +236,7 @@ class Selection:
         rows: Iterable[Row] = self if self.flt is None else query.select(self, self.flt)
         return summary.count(rows, keys)
 
-    def _stream(self, pick: Callable[[Cache], list[tuple[str, int]]]) -> Iterator[Row]:
+    def _stream(self, pick: Callable[[Cache], Iterator[tuple[str, int]]]) -> Iterator[Row]:
         if self._cache is not None:
             try:
                 picks = pick(self._cache)
@@ -242,28 +244,37 @@ class Selection:
                 self._lost(exc)
             else:
                 return self._unpack(picks)
+        return iter(self._uncached())
+
+    def _uncached(self) -> list[Row]:
         if self._rows is None:
             self._rows = _load_uncached(self.session, None, dt.date.today(), cross=False,
                                         need_data=True).records
-        return iter(self._rows)
+        return self._rows
 
-    def _unpack(self, picks: list[tuple[str, int]]) -> Iterator[Row]:
-        for i in range(0, len(picks), STREAM_BATCH):
-            batch = picks[i:i + STREAM_BATCH]
-            found: dict[int, dict[str, Any]] = {}
-            if self._cache is not None:
-                try:
-                    found = self._cache.records([rid for _, rid in batch])
-                except CacheError as exc:
-                    self._lost(exc)
-            for path, rid in batch:
-                data = found.get(rid)
-                if data is None:  # lost with the cache: read the file itself
-                    from ledger.checking import check_file
+    def _unpack(self, picks: Iterator[tuple[str, int]]) -> Iterator[Row]:
+        """The records picked, a batch at a time; should the cache fail on the
+        way, the rest from the files themselves."""
+        from ledger.checking import check_file
 
-                    data = check_file(self.session, path, dt.date.today())[1].data
-                if data is not None:
-                    yield path, data
+        last = ""
+        try:
+            while batch := list(islice(picks, STREAM_BATCH)):
+                assert self._cache is not None
+                found = self._cache.records([rid for _, rid in batch])
+                for path, rid in batch:
+                    data = found.get(rid)
+                    if data is None:  # not in the cache after all: read the file itself
+                        data = check_file(self.session, path, dt.date.today())[1].data
+                    if data is not None:
+                        last = path
+                        yield path, data
+        except CacheError as exc:
+            if isinstance(picks, Generator):  # end its read while the connection is open
+                with contextlib.suppress(CacheError):
+                    picks.close()
+            self._lost(exc)
+            yield from (row for row in self._uncached() if row[0] > last)
 
     def _lost(self, exc: CacheError) -> None:
         assert self._cache is not None

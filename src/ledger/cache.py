@@ -480,18 +480,25 @@ class Cache:
         return out
 
     # -- the index -----------------------------------------------------------
-    def select(self, tree: str, narrow: Narrowing | None) -> list[tuple[str, int]]:
+    def select(self, tree: str, narrow: Narrowing | None) -> Iterator[tuple[str, int]]:
         """(path, result id) of the stored tree's records that parsed and may
-        pass `narrow` (every one without it), in path order."""
+        pass `narrow` (every one without it), in path order, read as needed
+        (see _snapshot)."""
         if narrow is not None:
             self._live(tree)
+        if narrow is None:
+            return self._snapshot(tree, "SELECT path, rid FROM files WHERE parsed ORDER BY path", [])
+        return self._snapshot(
+            tree, f"SELECT path, rid FROM files WHERE rid IN ({narrow[0]}) UNION ALL "
+            "SELECT path, rid FROM files WHERE parsed AND NOT indexed ORDER BY path", narrow[1])
+
+    def _snapshot(self, tree: str, sql: str, params: Sequence[Any]) -> Iterator[tuple[str, int]]:
+        """The rows of a query of the stored tree, read as they are needed,
+        inside one read transaction: memory holds no list of the whole tree,
+        and records read meanwhile are of that same tree, whatever other
+        processes store."""
         with self._use(tree=tree) as db:
-            if narrow is None:
-                return db.execute("SELECT path, rid FROM files WHERE parsed ORDER BY path").fetchall()
-            return db.execute(
-                f"SELECT path, rid FROM files WHERE rid IN ({narrow[0]}) UNION ALL "
-                "SELECT path, rid FROM files WHERE parsed AND NOT indexed ORDER BY path",
-                narrow[1]).fetchall()
+            yield from db.execute(sql, params)
 
     def unindexed(self, tree: str) -> bool:
         """Whether some record of the stored tree has no facets."""
@@ -530,13 +537,12 @@ class Cache:
                     (fields[1], fields[0], *params))}
         return total, cells, margins
 
-    def find(self, tree: str, prefix: str) -> list[tuple[str, int]]:
+    def find(self, tree: str, prefix: str) -> Iterator[tuple[str, int]]:
         """(path, result id) of records whose id starts with prefix, or is not text."""
-        with self._use(tree=tree) as db:
-            return db.execute(
-                "SELECT f.path, f.rid FROM files f JOIN results r ON r.id = f.rid "
-                "WHERE f.parsed AND (r.rec_id IS NULL OR substr(r.rec_id, 1, ?) = ?) ORDER BY f.path",
-                (len(prefix), prefix)).fetchall()
+        return self._snapshot(
+            tree, "SELECT f.path, f.rid FROM files f JOIN results r ON r.id = f.rid "
+            "WHERE f.parsed AND (r.rec_id IS NULL OR substr(r.rec_id, 1, ?) = ?) ORDER BY f.path",
+            (len(prefix), prefix))
 
     # -- evidence hashes -----------------------------------------------------
     def evidence_hash(self, rel: str, st: os.stat_result) -> str | None:
