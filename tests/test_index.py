@@ -159,8 +159,17 @@ def test_list_unpacks_only_what_the_index_selects(odd: Odd, monkeypatch: pytest.
         unpacked.extend(rids)
         return records(self, rids)
     monkeypatch.setattr(Cache, "records", counting)
+    rows = [json.loads(line) for line in odd.run("list", *cli_args(flt), "--format", "jsonl").splitlines()]
+    assert [r["id"] for r in rows] == [r["id"] for _, r in odd.reference(flt)]
+    assert len(unpacked) == len(rows) > 0
+    # A list of ids is answered by the index alone: no record is unpacked,
+    # but for those whose id is not text (the index keeps only text ids).
+    unpacked.clear()
     ids = odd.run("list", *cli_args(flt), "--format", "ids").split()
-    assert ids == [r["id"] for _, r in odd.reference(flt)] and len(unpacked) == len(ids) > 0
+    assert ids == [r["id"] for _, r in odd.reference(flt)] and unpacked == []
+    every = odd.run("list", "--format", "ids").split("\n")[:-1]
+    assert every == [str(r.get("id", "")) for _, r in odd.reference({})]
+    assert len(unpacked) == sum(not isinstance(r.get("id"), str) for _, r in odd.reference({})) > 0
 
 
 def test_find_by_prefix_and_by_id_that_is_a_number(odd: Odd) -> None:

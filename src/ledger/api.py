@@ -213,6 +213,48 @@ class Selection:
         """The records whose id may start with prefix (any id that is not text may)."""
         return self._stream(lambda cache: cache.find(self._tree, prefix))
 
+    def ids(self) -> Iterator[Row] | None:
+        """(path, record) of each record the filter keeps, the record cut to
+        its id, from the index alone: None unless the index answers the
+        filter exactly.  A list of ids then unpacks no record."""
+        from ledger import index
+        from ledger.cache import narrowing
+
+        pre = index.prefilter(self.flt)
+        if self._cache is None or not pre.exact:
+            return None
+        try:
+            narrow = narrowing(pre, index.LOWER, index.UPPER)
+            if narrow is not None and self._cache.unindexed(self._tree):
+                return None
+            picks = self._cache.select_ids(self._tree, narrow)
+        except CacheError as exc:
+            self._lost(exc)
+            return None
+        return self._id_rows(picks)
+
+    def _id_rows(self, picks: Iterator[tuple[str, int, str | None]]) -> Iterator[Row]:
+        from ledger import query
+
+        last = ""
+        try:
+            for path, rid, rec_id in picks:
+                assert self._cache is not None
+                if rec_id is None:  # an id that is not text (or none): as the record has it
+                    record = self._cache.records([rid]).get(rid) or {}
+                    yield path, {"id": record["id"]} if "id" in record else {}
+                else:
+                    yield path, {"id": rec_id}
+                last = path
+        except CacheError as exc:
+            if isinstance(picks, Generator):  # end its read while the connection is open
+                with contextlib.suppress(CacheError):
+                    picks.close()
+            self._lost(exc)
+            rows = self._uncached()
+            yield from (row for row in (rows if self.flt is None else query.select(rows, self.flt))
+                        if row[0] > last)
+
     def count(self, keys: Sequence[Key]) -> Summary:
         """summary.count of the records the filter keeps: in SQL from the index
         when it holds the keys and the whole filter, else in Python."""

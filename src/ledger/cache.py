@@ -492,7 +492,18 @@ class Cache:
             tree, f"SELECT path, rid FROM files WHERE rid IN ({narrow[0]}) UNION ALL "
             "SELECT path, rid FROM files WHERE parsed AND NOT indexed ORDER BY path", narrow[1])
 
-    def _snapshot(self, tree: str, sql: str, params: Sequence[Any]) -> Iterator[tuple[str, int]]:
+    def select_ids(self, tree: str, narrow: Narrowing | None) -> Iterator[tuple[str, int, str | None]]:
+        """(path, result id, id when text) of the stored tree's records that
+        parsed and pass `narrow`, which must hold no unindexed record (see
+        unindexed), in path order, read as needed."""
+        if narrow is not None:
+            self._live(tree)
+        among = f"f.rid IN ({narrow[0]})" if narrow is not None else "f.parsed"
+        return self._snapshot(tree, f"SELECT f.path, f.rid, r.rec_id FROM files f JOIN results r "
+                              f"ON r.id = f.rid WHERE {among} ORDER BY f.path",
+                              narrow[1] if narrow is not None else [])
+
+    def _snapshot(self, tree: str, sql: str, params: Sequence[Any]) -> Iterator[Any]:
         """The rows of a query of the stored tree, read as they are needed,
         inside one read transaction: memory holds no list of the whole tree,
         and records read meanwhile are of that same tree, whatever other

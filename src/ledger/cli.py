@@ -270,8 +270,9 @@ def _select(session: Any, *, public: bool, since: str | None, until: str | None,
             country: list[str] | None, act: list[str] | None, status: list[str] | None,
             tag: list[str] | None, right: list[str] | None, actor: list[str] | None,
             text: list[str] | None, where: list[str] | None, sort: str | None = None,
-            limit: int | None = None) -> Any:
-    """The records the shared filter options select, as (path, record) rows."""
+            limit: int | None = None, ids_only: bool = False) -> Any:
+    """The records the shared filter options select, as (path, record) rows
+    (with ids_only, records may hold nothing but their id)."""
     from ledger import api, query
 
     flt = _filter(session, since=since, until=until, country=country, act=act, status=status, tag=tag,
@@ -281,6 +282,12 @@ def _select(session: Any, *, public: bool, since: str | None, until: str | None,
     # record (links to withheld ones are dropped), so they narrow nothing.
     found = api.select(session, None if public else flt)
     _warn_unreadable(found)
+    if ids_only and not public and order is None:
+        quick = found.ids()
+        if quick is not None:
+            from itertools import islice
+
+            return quick if limit is None else islice(quick, limit)
     rows: Any = found
     if public:
         from ledger import redact
@@ -322,7 +329,7 @@ def list_(
     session = _session()
     rows = _select(session, public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where,
-                   sort=sort, limit=limit)
+                   sort=sort, limit=limit, ids_only=format is ListFormat.ids)
     render("records", format.value, rows, _out())
 
 
