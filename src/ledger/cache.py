@@ -410,11 +410,12 @@ class Cache:
         with self._use(write=True, tree=tree) as db:
             if db.execute("SELECT live FROM state").fetchone()[0]:
                 return  # another process filled it meanwhile
-            facets = db.execute("SELECT f.rid, r.facets FROM files f JOIN results r ON r.id = f.rid "
-                                "WHERE r.facets IS NOT NULL").fetchall()
             # Building the index after the rows is faster than keeping it up while adding them.
             db.execute("DROP INDEX live_by_value")
             db.execute("DELETE FROM live")
+            # Read as inserted (other tables than live), so no list of every record's facets is held.
+            facets = db.execute("SELECT f.rid, r.facets FROM files f JOIN results r ON r.id = f.rid "
+                                "WHERE r.facets IS NOT NULL")
             db.executemany("INSERT OR IGNORE INTO live VALUES (?, ?, ?)",
                            ((rid, field, value) for rid, packed in facets
                             for field, value in marshal.loads(packed)))

@@ -3,10 +3,14 @@
 Only files whose stat changed (or could not be trusted) are read, and only
 content never seen before is checked; the validation answer is rebuilt on
 the stored one: each record's own problems, the cross-record problems (redone
-from small skeletons only when an id or link changed), and evidence, with the
-positions of problems in unchanged files kept rather than searched again.
-The same pieces (cross-record checks, evidence, positions) serve the
-uncached path, so both answer alike.
+only when an id or link changed, in SQL over the stored ids and links), and
+evidence, with the positions of problems in unchanged files kept rather than
+searched again.  The same pieces (cross_problems, evidence, positions) serve
+the uncached path, so both answer alike.
+
+Results are stored, and the new tree's rows staged, as checks come in: the
+process holds what the answer needs (problems, dated files, evidence), not
+one object per file, so memory stays flat however many files changed.
 """
 
 from __future__ import annotations
@@ -62,7 +66,9 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
         changed.update((p, None) for p in sorted(forced) if scan.has(p))
     cache.unstage()
     cache.stage([(p, None) for p in gone])
-    fresh = _Gathered(cache, scan.racy_paths(), compare=same)
+    # Starting over, one pass over the listings finds the files too fresh to
+    # trust; else only the few files checked are looked up.
+    fresh = _Gathered(cache, scan.racy if same else scan.racy_paths().__contains__, compare=same)
     # Starting over, every file is to be checked: named as they are needed,
     # never all at once.
     paths: Iterable[str] = changed if same else scan.walk()
@@ -85,9 +91,9 @@ class _Gathered:
     stored and their files rows staged as they come, so what is kept here
     grows with the problems found, not with the files checked."""
 
-    def __init__(self, cache: Cache, racy: set[str], *, compare: bool) -> None:
+    def __init__(self, cache: Cache, racy: Callable[[str], bool], *, compare: bool) -> None:
         self.cache = cache
-        self.racy_paths = racy
+        self.is_racy = racy
         self.compare = compare  # whether to see if ids or links changed (else they are all new)
         self.relink = False
         self.own: dict[str, list[tuple[Any, ...]]] = {}
@@ -106,7 +112,7 @@ class _Gathered:
                 self.dated.append(p)
             if r.skeleton is not None and "sources" in r.skeleton:
                 self.sources[p] = r.skeleton
-            if p in self.racy_paths:
+            if self.is_racy(p):
                 self.racy.append((p, cid))
         self.cache.stage([(p, r) for p, _, r in batch])
 
