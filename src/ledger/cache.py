@@ -350,7 +350,7 @@ class Cache:
         is written."""
         s = update.state
         with self._use(write=True) as db:
-            row = db.execute("SELECT salt, tree, live FROM state").fetchone()
+            row = db.execute("SELECT salt, tree, live, day FROM state").fetchone()
             if (tuple(row[:2]) if row else None) != base:
                 return False
             live = bool(row and row[2]) and not update.reset
@@ -366,7 +366,8 @@ class Cache:
             db.execute("INSERT OR REPLACE INTO files SELECT path, rid, parsed, indexed FROM temp.pending "
                        "WHERE rid IS NOT NULL")
             db.execute("DELETE FROM temp.pending")
-            self._prune(db, s.files, s.day)
+            if update.reset or row[3] != s.day:  # once a day is enough; counting costs a scan
+                self._prune(db, s.files, s.day)
             db.execute("INSERT OR REPLACE INTO state VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
                        (s.salt, s.tree, s.files, s.day, marshal.dumps(s.racy), marshal.dumps(s.answer),
                         live))

@@ -9,7 +9,6 @@ links between incidents) over the already-parsed records.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -137,7 +136,7 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         out = []
         for extra in extras:
             known = list(sub.get("properties", {}))
-            close = difflib.get_close_matches(extra, known, n=1)
+            close = _close(extra, known, n=1)
             h = f"did you mean '{close[0]}'?" if close else f"known fields here: {', '.join(known)}"
             out.append(Problem(path, 0, 0, "schema-unknown-field",
                                f"unknown field '{extra}' in {where}", pointer=pointer([*parts, extra]),
@@ -147,7 +146,7 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         title = (sub.get("title") or where).lower()
         allowed = [str(v) for v in err.validator_value]
         message = f"{_show(value)} is not a known {title} (in {where})"
-        close = difflib.get_close_matches(str(value), allowed, n=1)
+        close = _close(str(value), allowed, n=1)
         shown = ", ".join(allowed) if len(allowed) <= 60 else ", ".join(allowed[:60]) + ", ..."
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed: {shown}"
     elif kw == "const":
@@ -285,7 +284,7 @@ def record_problems(path: str, data: dict[str, Any], *, today: dt.date) -> list[
                 for j, ref in enumerate(names):
                     if isinstance(ref, str) and ref not in actors:
                         known = ", ".join(actors) or "none yet"
-                        close = difflib.get_close_matches(ref, list(actors), n=1)
+                        close = _close(ref, list(actors), n=1)
                         hint = (f"did you mean '{close[0]}'? " if close else "") + \
                             f"add it under actors: (known refs: {known})"
                         out.append(Problem(path, 0, 0, "unknown-actor",
@@ -399,12 +398,18 @@ def cross_problems(duplicates: Iterable[tuple[str, list[str]]], linking: list[tu
                 if isinstance(value, str) and value not in found and value != data.get("id"):
                     parts: list[Any] = [key, i] if isinstance(values, list) else [key]
                     every = ids() if every is None else every
-                    close = difflib.get_close_matches(value, every, n=1)
+                    close = _close(value, every, n=1)
                     out.append(Problem(path, 0, 0, "unknown-incident",
                                        f"{key} points to '{value}', which is not an incident in this ledger",
                                        pointer=pointer(parts),
                                        hint=f"did you mean '{close[0]}'?" if close else ""))
     return out
+
+
+def _close(word: str, possibilities: Iterable[str], n: int) -> list[str]:
+    import difflib  # only when there is a mistake to suggest a fix for
+
+    return difflib.get_close_matches(word, possibilities, n=n)
 
 
 def _listed(values: Any) -> list[Any]:
