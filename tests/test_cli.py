@@ -181,3 +181,21 @@ def test_help_lists_every_command_in_task_order() -> None:
     text = invoke(["--help"]).stdout.split("Commands:", 1)[1]
     listed = [line.split()[0] for line in text.splitlines() if line.startswith("  ") and line.strip()]
     assert listed == list(COMMAND_ORDER)
+
+
+def test_completion_offers_ids_and_the_schemas_values() -> None:
+    exe = Path(sys.executable).with_name("ledger")
+
+    def complete(line: str) -> str:
+        env = {**os.environ, "_LEDGER_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line}
+        done = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        return done.stdout
+
+    ids = complete(f"ledger --ledger {REPO} show 2020-04-18-s")
+    assert "2020-04-18-shamshet-arrested-g68z" in ids and "2020-04-18-shuraev-arrested-y3np" in ids
+    assert "ilyashev" not in ids
+    assert '"arrest":"Taken into custody' in complete(f"ledger --ledger {REPO} list --act ar")
+    assert '"likely":' in complete(f"ledger --ledger {REPO} summary --status l")
+    # No ledger there: nothing to offer (the shell's default), and no traceback.
+    assert "confirmed" not in complete("ledger --ledger /no/such/folder list --status ")

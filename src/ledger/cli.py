@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ledger import __version__
+from ledger import __version__, completion
 from ledger.problems import ExitCode, LedgerError
 
 # The order a new user meets the commands in, rather than the order of this file.
@@ -229,14 +229,18 @@ UntilOpt = Annotated[str | None, typer.Option(
     "--until", metavar="DATE", help="Incidents whose date range starts by DATE: --until 2016 "
     "ends on 31 December 2016.")]
 CountryOpt = Annotated[list[str] | None, typer.Option(
-    "--country", metavar="CODE", help="Country code (ISO 3166-1 alpha-2, any case).")]
+    "--country", metavar="CODE", help="Country code (ISO 3166-1 alpha-2, any case).",
+    autocompletion=completion.vocabulary(("location", "country")))]
 ActOpt = Annotated[list[str] | None, typer.Option(
-    "--act", metavar="TYPE", help="Incidents with an act of this type (one of the schema's act types).")]
+    "--act", metavar="TYPE", help="Incidents with an act of this type (one of the schema's act types).",
+    autocompletion=completion.vocabulary(("acts", "*", "type")))]
 StatusOpt = Annotated[list[str] | None, typer.Option(
-    "--status", metavar="STATUS", help="Incidents with this status (one of the schema's).")]
+    "--status", metavar="STATUS", help="Incidents with this status (one of the schema's).",
+    autocompletion=completion.vocabulary(("status",)))]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Incidents with this tag.")]
 RightOpt = Annotated[list[str] | None, typer.Option(
-    "--right", metavar="RIGHT", help="Incidents affecting this right (one of the schema's rights).")]
+    "--right", metavar="RIGHT", help="Incidents affecting this right (one of the schema's rights).",
+    autocompletion=completion.vocabulary(("rights",)))]
 ActorOpt = Annotated[list[str] | None, typer.Option(
     "--actor", metavar="NAME", help="An actor's name, in any script of `names`, contains NAME "
     "(case-insensitive).")]
@@ -349,7 +353,8 @@ class ShowFormat(str, Enum):
 
 @app.command()
 def show(
-    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.")],
+    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.",
+                                      autocompletion=completion.ids)],
     format: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = ShowFormat.text,
     public: Annotated[bool, typer.Option(
         "--public", help="Show what a public release would: without confidential actors and "
@@ -440,7 +445,8 @@ app.add_typer(evidence_app, name="evidence")
 
 @evidence_app.command("add")
 def evidence_add(
-    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.")],
+    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.",
+                                      autocompletion=completion.ids)],
     file: Annotated[Path, typer.Argument(help="The evidence file to add.")],
     link: Annotated[bool, typer.Option(
         "--link", help="Hard-link the file instead of copying it (same file system only).")] = False,
@@ -807,7 +813,8 @@ def add(
 
 @app.command()
 def edit(
-    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.")],
+    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.",
+                                      autocompletion=completion.ids)],
     format: Annotated[TextJson, typer.Option(
         "--format", "-f", help="text: the id alone on a line; json: id, path, action.")] = TextJson.text,
 ) -> None:

@@ -148,6 +148,16 @@ def iter_record_files(ledger: Ledger) -> Iterator[Path]:
     yield from found
 
 
+def record_names(ledger: Ledger) -> Iterator[str]:
+    """The name of every record file under incidents/ without its suffix (a
+    record's id), in no set order: no stat, no Path objects, for completion."""
+    for _, dirnames, filenames in os.walk(ledger.incidents_dir):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.endswith(RECORD_SUFFIXES) and not name.startswith("."):
+                yield name.rsplit(".", 1)[0]
+
+
 # (name, mtime_ns, size, inode, ctime_ns) of one record file: what says it is
 # unchanged without reading it.  ctime is part of it because, unlike mtime,
 # no user tool can set it back.
