@@ -50,7 +50,12 @@ def test_triggers_on_push_and_pull_request(workflow: dict[str, Any]) -> None:
 
 def test_steps(workflow: dict[str, Any]) -> None:
     uses = [s["uses"].split("@")[0] for s in steps(workflow) if "uses" in s]
-    assert uses == ["actions/checkout", "actions/setup-python"]
+    assert uses == ["actions/checkout", "actions/setup-python", "actions/cache"]
+    # The cache action keeps the folder where ledger caches checked records.
+    (job,) = workflow["jobs"].values()
+    cache = next(s for s in steps(workflow) if s.get("uses", "").startswith("actions/cache"))
+    assert cache["with"]["path"] == job["env"]["LEDGER_CACHE_DIR"] == ".ledger-cache"
+    assert cache["with"]["restore-keys"] == "ledger-"  # the latest cache of any commit
     checkout = steps(workflow)[0]
     assert checkout["with"]["fetch-depth"] == 0  # the base branch is needed for `ledger diff`
     assert run_step(workflow, "pip install")["run"] == "pip install incident-ledger"
@@ -87,7 +92,8 @@ def test_workflow_commands_run_on_a_pull_request(tmp_path: Path, monkeypatch: py
          "status: likely", "status: confirmed")
     commit(work, "Confirm Shuraev")
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary), "BASE_REF": "main",
+    (job,) = workflow["jobs"].values()
+    env = {**os.environ, **job["env"], "GITHUB_STEP_SUMMARY": str(summary), "BASE_REF": "main",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     for step in steps(workflow):
         command = step.get("run", "")
@@ -96,6 +102,8 @@ def test_workflow_commands_run_on_a_pull_request(tmp_path: Path, monkeypatch: py
         proc = subprocess.run(["bash", "-ec", command], cwd=work, env=env, capture_output=True,
                               text=True, timeout=120, check=False)
         assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
+    assert (work / ".ledger-cache").is_dir()  # what the cache step saves
+    assert git(work, "status", "--porcelain") == ""  # and git does not see it
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("**0 added, 0 removed, 1 changed**")
     assert "| `status` | likely | confirmed |" in text
