@@ -121,8 +121,7 @@ def check(session: Session, paths: Iterable[Path] | None = None, *,
             return Verdict(len(loaded.checked), loaded.problems)
         except CacheError as exc:
             _drop(cache, exc)
-    loaded = _load_uncached(session, paths, today, cross=True, need_data=False)
-    return Verdict(len(loaded.checked), loaded.problems)
+    return _check_uncached(session, paths, today)
 
 
 def load(session: Session, paths: Iterable[Path] | None = None, *,
@@ -404,18 +403,25 @@ def _load_cached(session: Session, cache: Cache, paths: list[Path] | None, today
     return Loaded(checked, cross_problems)
 
 
-def _load_uncached(session: Session, paths: list[Path] | None, today: dt.date,
-                   cross: bool, need_data: bool) -> Loaded:
-    """Every file read and checked: the reference the cache must agree with."""
-    from ledger import refresh
-    from ledger.checking import run_checks
+def _uncached_files(session: Session, paths: list[Path] | None) -> tuple[Scan, set[str] | None, list[str]]:
+    """The tree's scan, the paths asked for (None: all) and every file to check, sorted."""
     from ledger.freshness import Scan
-    from ledger.validate import Checked
 
     scan = Scan(session)
     selected, extras = _selection(session, paths, scan)
     rels = sorted([*scan.paths(), *(session.ledger.rel(p) for p in extras)])
     session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
+    return scan, selected, rels
+
+
+def _load_uncached(session: Session, paths: list[Path] | None, today: dt.date,
+                   cross: bool, need_data: bool) -> Loaded:
+    """Every file read and checked: the reference the cache must agree with."""
+    from ledger import refresh
+    from ledger.checking import run_checks
+    from ledger.validate import Checked
+
+    scan, selected, rels = _uncached_files(session, paths)
     # Without need_data only skeletons are kept, each as its check comes, so
     # memory holds no whole record (the cross-record checks read no more).
     checked = [c if need_data else Checked(c.path, refresh.skeleton(c.data), c.problems)
@@ -426,14 +432,45 @@ def _load_uncached(session: Session, paths: list[Path] | None, today: dt.date,
     return Loaded(checked, cross_problems)
 
 
-def _cross(session: Session, checked: list[Checked], selected: set[str] | None,
+def _check_uncached(session: Session, paths: list[Path] | None, today: dt.date) -> Verdict:
+    """check without the cache: each file's check is kept for its problems
+    only, and streamed through the cross-record checks, so memory holds no
+    record however large the ledger."""
+    from ledger import refresh
+    from ledger.checking import run_checks
+    from ledger.validate import Checked
+
+    scan, selected, rels = _uncached_files(session, paths)
+    own: list[Problem] = []
+    files = 0
+
+    def checks() -> Iterator[Checked]:
+        nonlocal files
+        for _, c in run_checks(session, rels, today):
+            if selected is None or c.path in selected:
+                files += 1
+                own.extend(c.problems)
+            yield Checked(c.path, refresh.skeleton(c.data))
+    cross = _cross(session, checks(), selected, None, scan.started)
+    return Verdict(files, sorted(own + cross))
+
+
+def _cross(session: Session, checked: Iterable[Checked], selected: set[str] | None,
            cache: Cache | None, started: int) -> list[Problem]:
     """Cross-record and evidence problems of the selected records, with positions."""
     from ledger import refresh
     from ledger.validate import check_ledger
 
+    evidence: dict[str, dict[str, Any]] = {}
+
+    def noting() -> Iterator[Checked]:
+        # Evidence is checked from skeletons, as the cache does: they keep every source's file.
+        for c in checked:
+            skeleton = refresh.skeleton(c.data)
+            if skeleton is not None and "sources" in skeleton and (selected is None or c.path in selected):
+                evidence[c.path] = skeleton
+            yield c
+    cross = check_ledger(noting())
     lookup = refresh.evidence_lookup(session, cache, started)[0]
-    raw = check_ledger(checked) + refresh.evidence_problems(
-        {c.path: c.data for c in checked if c.data is not None and (selected is None or c.path in selected)},
-        lookup)
+    raw = cross + refresh.evidence_problems(evidence, lookup)
     return refresh.locate(session, [p for p in raw if selected is None or p.path in selected])
