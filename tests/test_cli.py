@@ -195,6 +195,7 @@ def test_completion_offers_ids_and_the_schemas_values() -> None:
     ids = complete(f"ledger --ledger {REPO} show 2020-04-18-s")
     assert "2020-04-18-shamshet-arrested-g68z" in ids and "2020-04-18-shuraev-arrested-y3np" in ids
     assert "ilyashev" not in ids
+    assert "2020-04-18-shuraev-arrested-y3np" in complete(f"ledger --ledger {REPO} log 2020-04-18-shu")
     assert '"arrest":"Taken into custody' in complete(f"ledger --ledger {REPO} list --act ar")
     assert '"likely":' in complete(f"ledger --ledger {REPO} summary --status l")
     # No ledger there: nothing to offer (the shell's default), and no traceback.

@@ -420,7 +420,8 @@ def diff(
 @app.command()
 def log(
     id: Annotated[str, typer.Argument(
-        help="Incident id, or the start of one; a removed incident by its full id.")],
+        help="Incident id, or the start of one; a removed incident by its full id.",
+        autocompletion=completion.ids)],
     format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
 ) -> None:
     """The history of one incident: every commit that changed it, newest first,
