@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,6 +205,50 @@ def test_cross_record_problems_from_a_cold_cache(big: Path, monkeypatch: pytest.
     assert _validate(big) == _uncached(big, monkeypatch)
     (files[-1].parent / "copy-1.yaml").unlink()
     assert _validate(big) == _uncached(big, monkeypatch)
+
+
+def test_a_large_folder_is_listed_in_parts(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of many files is listed (and its stat compared) in parts.
+    Folders growing into parts and back, and every kind of change within a
+    part, give the uncached answer; one edited file is the only one read."""
+    import sqlite3
+
+    from ledger import api, freshness, storage
+
+    monkeypatch.setattr(freshness, "RACY_NS", 0)  # no file is re-read for being recent
+    first = _validate(big)
+    monkeypatch.setattr(storage, "BUCKET_FILES", 3)
+    monkeypatch.setattr(storage, "BUCKETS", 4)
+    assert _validate(big) == first
+    with sqlite3.connect(next((big / ".ledger-cache").glob("*.sqlite"))) as db:
+        keys = [k for k, in db.execute("SELECT folder FROM folders")]
+    parts = [k.split("//")[1] for k in keys if "//" in k]  # folders of more than 3 files
+    assert parts and set(parts) <= {"0", "1", "2", "3"}
+    scan = freshness.Scan(api.open_ledger(str(big)))  # each file is found in its part by name
+    assert all(scan.has(p) for p in scan.paths()) and not scan.has("incidents/2015/no-such.yaml")
+    files = sorted((big / "incidents").rglob("*.yaml"))
+    read: list[str] = []
+    real = storage.read_record_bytes
+
+    def reading(ledger: storage.Ledger, path: Path) -> Any:
+        read.append(path.name)
+        return real(ledger, path)
+    with monkeypatch.context() as m:
+        m.setattr(storage, "read_record_bytes", reading)
+        _set(files[0], "status: ", "status: nope-")
+        edited = _validate(big)
+    assert set(read) == {files[0].name}
+    assert edited == _uncached(big, monkeypatch) != first
+    steps = [
+        lambda: (files[1].parent / "copy.yaml").write_text(files[2].read_text(encoding="utf-8"),
+                                                            encoding="utf-8"),
+        lambda: files[3].unlink(),
+        lambda: files[4].rename(files[4].with_name("renamed.yaml")),
+        lambda: monkeypatch.setattr(storage, "BUCKET_FILES", 1000),  # whole folders again
+    ]
+    for step in steps:
+        step()
+        assert _validate(big) == _uncached(big, monkeypatch)
 
 
 def test_subsets_and_files_outside_incidents(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,12 +47,13 @@ class Scan:
         self.tree = h.hexdigest()
         self._by_name: dict[str, dict[str, storage.Stat]] = {}
 
-    def listing(self, folder: str) -> list[storage.Stat]:
-        return self._tree.listing(folder)
+    def listing(self, key: str) -> list[storage.Stat]:
+        """A listing by its key (a folder, or a part of a large one)."""
+        return self._tree.listing(key)
 
-    def packed(self, folder: str) -> bytes:
-        """A folder's listing as stored."""
-        return self._tree.packed[folder]
+    def packed(self, key: str) -> bytes:
+        """A listing as stored."""
+        return self._tree.packed[key]
 
     def walk(self) -> Iterator[str]:
         """Every record file, a folder at a time, in no set order."""
@@ -65,9 +66,10 @@ class Scan:
 
     def entry(self, path: str) -> storage.Stat | None:
         folder, _, name = path.rpartition("/")
-        if folder not in self._by_name:
-            self._by_name[folder] = {e[0]: e for e in self.listing(folder)}
-        return self._by_name[folder].get(name)
+        key = self._tree.key(folder, name)
+        if key not in self._by_name:
+            self._by_name[key] = {e[0]: e for e in self.listing(key)}
+        return self._by_name[key].get(name)
 
     def has(self, path: str) -> bool:
         return self.entry(path) is not None

@@ -47,14 +47,18 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
     listings = cache.listings(moved + dropped) if same else {}
     changed: dict[str, None] = {}
     gone: list[str] = []
-    for folder in moved if same else ():
-        before = {e[0]: e for e in listings.get(folder, ())}
-        entries = scan.listing(folder)
+    # Listings are compared by key: a folder, or a part of a large one.
+    for key in moved if same else ():
+        folder = storage.folder_of(key)
+        before = {e[0]: e for e in listings.get(key, ())}
+        entries = scan.listing(key)
         changed.update((f"{folder}/{e[0]}", None) for e in entries if before.get(e[0]) != e)
         names = {e[0] for e in entries}
         gone += [f"{folder}/{n}" for n in before if n not in names]
-    for folder in dropped:
-        gone += [f"{folder}/{e[0]}" for e in listings.get(folder, ())]
+    for key in dropped:
+        gone += [f"{storage.folder_of(key)}/{e[0]}" for e in listings.get(key, ())]
+    # A folder that grew into parts (or shrank back) lists its files under new keys.
+    gone = [p for p in gone if p not in changed]
     old = None
     if same:
         assert state is not None and state.answer is not None

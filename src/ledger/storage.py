@@ -28,6 +28,13 @@ DEFAULT_INCIDENTS = "incidents"
 # refused before it is read so memory stays bounded.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 RECORD_SUFFIXES = (".yaml", ".yml")
+# A folder holding more record files than this is listed as BUCKETS parts (by
+# a hash of the file name), each with its own digest: one changed file then
+# costs comparing its part of the listing, not the whole folder.  A part's key
+# is the folder, BUCKET_MARK and the part's number ("//" is never in a path).
+BUCKET_FILES = 4096
+BUCKETS = 64
+BUCKET_MARK = "//"
 
 
 @dataclass(frozen=True)
@@ -177,20 +184,56 @@ class TreeScan:
 
     @classmethod
     def of(cls, folders: dict[str, list[Stat]]) -> TreeScan:
-        packed = {f: _pack(entries) for f, entries in folders.items()}
+        packed: dict[str, bytes] = {}
+        for folder, entries in folders.items():
+            _add_listing(packed, folder, entries)
         return cls(packed, _digests(packed), sum(map(len, folders.values())))
 
-    def listing(self, folder: str) -> list[Stat]:
-        """[Stat, ...] of a folder (relative to the root, POSIX), in directory order."""
+    def listing(self, key: str) -> list[Stat]:
+        """[Stat, ...] of a listing (a folder relative to the root, POSIX, or
+        a part of one: see BUCKET_FILES), in directory order."""
         import marshal
 
-        packed = self.packed.get(folder)
+        packed = self.packed.get(key)
         return marshal.loads(packed) if packed is not None else []
 
     def listings(self) -> Iterator[tuple[str, list[Stat]]]:
-        """(folder, listing) of every folder holding records, one unpacked at a time."""
-        for folder in self.packed:
-            yield folder, self.listing(folder)
+        """(folder, listing) of every listing, one unpacked at a time (a large
+        folder comes in parts, each with the folder's name)."""
+        for key in self.packed:
+            yield folder_of(key), self.listing(key)
+
+    def key(self, folder: str, name: str) -> str:
+        """The key of the listing that holds (or would hold) folder/name."""
+        return folder if folder in self.packed else f"{folder}{BUCKET_MARK}{_bucket(name)}"
+
+
+def folder_of(key: str) -> str:
+    """The folder a listing's key names (the key itself, or the part's folder)."""
+    return key.split(BUCKET_MARK, 1)[0]
+
+
+def _bucket(name: str) -> int:
+    import zlib
+
+    # crc32, not hash(): a part must hold the same files in every process.
+    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % BUCKETS
+
+
+def _add_listing(found: dict[str, bytes], rel: str, entries: list[Stat]) -> None:
+    if len(entries) <= BUCKET_FILES:
+        if entries:
+            found[rel] = _pack(entries)
+        return
+    import zlib
+
+    crc, n = zlib.crc32, BUCKETS  # _bucket, inlined: this runs for every file of a large folder
+    parts: list[list[Stat]] = [[] for _ in range(n)]
+    for e in entries:
+        parts[crc(e[0].encode("utf-8", "surrogateescape")) % n].append(e)
+    for b, part in enumerate(parts):
+        if part:
+            found[f"{rel}{BUCKET_MARK}{b}"] = _pack(part)
 
 
 def _pack(entries: list[Stat]) -> bytes:
@@ -299,8 +342,7 @@ def _scan_folder(folder: str, rel: str, found: dict[str, bytes], stack: list[tup
                 os.close(fd)
     except OSError as exc:
         raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
-    if entries:
-        found[rel] = _pack(entries)
+    _add_listing(found, rel, entries)
     return len(entries)
 
 
