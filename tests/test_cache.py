@@ -395,20 +395,44 @@ def test_a_cache_failing_mid_stream_loses_no_record(tmp_path: Path, monkeypatch:
     assert again.stdout == before.stdout and again.stderr == ""
 
 
-def test_split_scan_sees_what_one_process_sees(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("large_bytes", "bucket_files"), [(1 << 40, 4096), (0, 4096), (0, 5)],
+                         ids=["folders whole", "names listed first", "in parts"])
+def test_split_scan_sees_what_one_process_sees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               large_bytes: int, bucket_files: int) -> None:
     from ledger import api, storage
 
+    monkeypatch.setattr(storage, "LARGE_FOLDER_BYTES", large_bytes)
+    monkeypatch.setattr(storage, "BUCKET_FILES", bucket_files)
+    # A folder's size by its entries, whatever the file system's block size.
+    monkeypatch.setattr(storage, "_folder_size", lambda folder: len(os.listdir(folder)))
     root = tmp_path / "split"
     generate(root, 120, seed=5)
+    bulk = root / "incidents" / "bulk"  # more than half the tree: too large to share whole
+    bulk.mkdir()
+    for n in range(150):
+        (bulk / f"bulk-{n:03d}.yaml").write_text(f"id: bulk-{n:03d}\n", encoding="utf-8")
     (root / "incidents" / "2015" / "deeper").mkdir()
     (root / "incidents" / "2015" / "deeper" / "x.yaml").write_text("id: x\n", encoding="utf-8")
     (root / "incidents" / ".hidden").mkdir()
     (root / "incidents" / ".hidden" / "y.yaml").write_text("id: y\n", encoding="utf-8")
+    for name in ("top.yaml", "top2.yml", "notes.txt"):  # files in incidents/ itself
+        (root / "incidents" / name).write_text("id: top\n", encoding="utf-8")
     ledger = api.open_ledger(str(root)).ledger
     whole = storage.scan_tree(ledger)
+    forks: list[int] = []
+    fork = storage._fork_scan
+
+    def counted(*share: Any) -> tuple[int, int]:
+        forks.append(len(share[1]))
+        return fork(*share)
+    monkeypatch.setattr(storage, "_fork_scan", counted)
     split = storage.scan_tree(ledger, split=True)
-    assert split.digests == whole.digests and split.count == whole.count == 121
-    assert dict(split.listings()) == dict(whole.listings()) and "incidents/2015/deeper" in whole.packed
+    # A helper scanned a share: whole folders, or also parts of folders listed first.
+    assert forks and (forks[0] > 0) == (large_bytes == 0)
+    assert split.digests == whole.digests and split.count == whole.count == 273
+    assert split.packed == whole.packed and "incidents/2015/deeper" in whole.packed
+    if bucket_files == 5:
+        assert any(storage.BUCKET_MARK in key for key in whole.packed)
 
 
 def test_load_and_records_equal_the_uncached_ones(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:

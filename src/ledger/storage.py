@@ -271,28 +271,43 @@ def scan_tree(ledger: Ledger, *, split: bool = False) -> TreeScan:
     and a tuple per file, no Path objects and no sorting: on a warm run over
     a large ledger this stat of the tree is most of the work.
 
-    With split (for large ledgers) the subfolders are shared out between this
+    With split (for large ledgers) the work is shared out between this
     process and forked helpers, a stat call each being mostly Python's own
-    work: on two cores that saves about a third."""
+    work: on two cores that saves about a third.  Folders are shared out
+    whole, but for a folder too large for that (see LARGE_FOLDER_BYTES) this
+    process lists the names first and the stat of its parts is shared."""
     base = ledger.incidents_dir
     if not base.is_dir():
         raise LedgerError(f"{ledger.rel(base)}/ is missing",
                           hint="a ledger keeps its records in incidents/")
     found: dict[str, bytes] = {}
-    stack = [(str(base), ledger.rel(base))]
-    count = _scan_folder(*stack.pop(), found, stack)
-    helpers = min(os.cpu_count() or 1, 4, len(stack)) - 1 if split and _can_fork() else 0
+    root = (str(base), ledger.rel(base))
+    workers = min(os.cpu_count() or 1, 4) if split and _can_fork() else 1
+    if workers == 1:
+        count = _scan_folders([root], found)
+        return TreeScan(found, _digests(found), count)
+    # The top folder is read here, for the subfolders to share out.
+    count = 0
+    stack: list[tuple[str, str]] = []
+    units: list[Unit] = []
+    if _folder_size(root[0]) >= LARGE_FOLDER_BYTES:  # records kept in incidents/ itself
+        units += _units(*root, stack)
+    else:
+        count += _scan_folder(*root, found, stack)
+    stack, more = _plan(stack, workers)
+    units += more
+    helpers = min(workers, max(len(stack), len(units))) - 1
     digests: dict[str, str] = {}
     if helpers > 0:
-        shares = [stack[i::helpers + 1] for i in range(helpers + 1)]
-        children = [_fork_scan(share) for share in shares[1:]]
+        shares = [(stack[i::helpers + 1], units[i::helpers + 1]) for i in range(helpers + 1)]
+        children = [_fork_scan(*share) for share in shares[1:]]
         try:
-            count += _scan_folders(shares[0], found)
+            count += _scan_share(*shares[0], found)
         finally:
             results = [_collect(*child) for child in children]
         for share, result in zip(shares[1:], results, strict=True):
             if result is None:  # the helper failed: its share is scanned here
-                count += _scan_folders(share, found)
+                count += _scan_share(*share, found)
                 continue
             if not result[0]:
                 raise LedgerError(str(result[1]))
@@ -301,7 +316,7 @@ def scan_tree(ledger: Ledger, *, split: bool = False) -> TreeScan:
             found.update(listings)
             count += n
     else:
-        count += _scan_folders(stack, found)
+        count += _scan_share(stack, units, found)
     digests.update(_digests({f: b for f, b in found.items() if f not in digests}))
     return TreeScan(found, digests, count)
 
@@ -312,6 +327,110 @@ def _scan_folders(stack: list[tuple[str, str]], found: dict[str, bytes]) -> int:
     while stack:
         count += _scan_folder(*stack.pop(), found, stack)
     return count
+
+
+# -- sharing out the stat of large folders ---------------------------------------------
+
+# A folder is listed first and its parts shared out when its own size (the
+# bytes of its entries, on most file systems) is at least this, and it holds
+# more than its share of the tree: sharing out whole folders cannot balance
+# such a tree (all records in one folder).  Only a guess at where this pays:
+# a wrong one costs time, never a different answer.
+LARGE_FOLDER_BYTES = 256 * 1024
+
+# Files of one large folder to stat: (folder, key, names); key is the
+# listing's key (the folder, or one of its parts).
+Unit = tuple[str, str, list[str]]
+
+
+def _folder_size(folder: str) -> int:
+    try:
+        return os.stat(folder).st_size
+    except OSError:
+        return 0
+
+
+def _plan(stack: list[tuple[str, str]], workers: int) -> tuple[list[tuple[str, str]], list[Unit]]:
+    """The folders to share out whole (their subfolders found as they are
+    scanned), and the parts of the large ones, to share out one by one."""
+    sizes = [_folder_size(folder) for folder, _ in stack]
+    total = sum(sizes)
+    small: list[tuple[str, str]] = []
+    units: list[Unit] = []
+    for (folder, rel), size in zip(stack, sizes, strict=True):
+        if size >= LARGE_FOLDER_BYTES and size * workers > total:
+            units += _units(folder, rel, small)
+        else:
+            small.append((folder, rel))
+    return small, units
+
+
+def _units(folder: str, rel: str, stack: list[tuple[str, str]]) -> list[Unit]:
+    """A large folder's names, listed here in directory order, in the parts
+    _add_listing would make of its listing; its subfolders go on stack."""
+    names = _names(folder, rel, stack)
+    if len(names) <= BUCKET_FILES:
+        return [(folder, rel, names)] if names else []
+    import zlib
+
+    crc, n = zlib.crc32, BUCKETS
+    parts: list[list[str]] = [[] for _ in range(n)]
+    for name in names:
+        parts[crc(name.encode("utf-8", "surrogateescape")) % n].append(name)
+    return [(folder, f"{rel}{BUCKET_MARK}{b}", part) for b, part in enumerate(parts) if part]
+
+
+def _names(folder: str, rel: str, stack: list[tuple[str, str]]) -> list[str]:
+    """The record files of a folder, in directory order, without a stat;
+    its subfolders go on stack."""
+    try:
+        with os.scandir(folder) as it:
+            return [entry.name for entry in _record_entries(it, folder, rel, stack)]
+    except OSError as exc:
+        raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
+
+
+def _record_entries(it: Iterator[os.DirEntry[str]], folder: str, rel: str,
+                    stack: list[tuple[str, str]]) -> Iterator[os.DirEntry[str]]:
+    """The record files of a folder being listed; its subfolders go on stack."""
+    for entry in it:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            stack.append((os.path.join(folder, name), f"{rel}/{name}"))
+        elif name.endswith(RECORD_SUFFIXES):
+            yield entry
+
+
+def _scan_share(stack: list[tuple[str, str]], units: list[Unit], found: dict[str, bytes]) -> int:
+    """Scan whole folders (and below) and the parts given; how many files."""
+    count = _scan_folders(list(stack), found)
+    for folder, key, names in units:
+        entries = _stat_names(folder, names)
+        if entries:
+            found[key] = _pack(entries)
+        count += len(entries)
+    return count
+
+
+def _stat_names(folder: str, names: list[str]) -> list[Stat]:
+    entries: list[Stat] = []
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as exc:
+        raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
+    try:
+        stat_at = os.stat
+        for name in names:
+            try:
+                st = stat_at(name, dir_fd=fd)
+            except OSError:
+                continue  # vanished or a dangling link: not a record
+            entries.append((name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+    finally:
+        os.close(fd)
+    return entries
 
 
 # A stat relative to the open folder (fstatat) skips looking up the folder's
@@ -325,18 +444,12 @@ def _scan_folder(folder: str, rel: str, found: dict[str, bytes], stack: list[tup
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if _BY_FD else None
         try:
             with os.scandir(folder if fd is None else fd) as it:
-                for entry in it:
-                    name = entry.name
-                    if name.startswith("."):
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append((os.path.join(folder, name), f"{rel}/{name}"))
-                    elif name.endswith(RECORD_SUFFIXES):
-                        try:
-                            st = entry.stat()
-                        except OSError:
-                            continue  # vanished or a dangling link: not a record
-                        entries.append((name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
+                for entry in _record_entries(it, folder, rel, stack):
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue  # vanished or a dangling link: not a record
+                    entries.append((entry.name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
         finally:
             if fd is not None:
                 os.close(fd)
@@ -353,8 +466,8 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and (threading is None or threading.active_count() == 1)
 
 
-def _fork_scan(share: list[tuple[str, str]]) -> tuple[int, int]:
-    """A helper process scanning share; (pid, pipe to read its findings from)."""
+def _fork_scan(stack: list[tuple[str, str]], units: list[Unit]) -> tuple[int, int]:
+    """A helper process scanning a share; (pid, pipe to read its findings from)."""
     import marshal
 
     read, write = os.pipe()
@@ -365,7 +478,7 @@ def _fork_scan(share: list[tuple[str, str]]) -> tuple[int, int]:
             os.close(read)
             try:
                 mine: dict[str, bytes] = {}
-                n = _scan_folders(share, mine)
+                n = _scan_share(stack, units, mine)
                 payload = marshal.dumps((True, _digests(mine), n, mine))
             except LedgerError as exc:
                 payload = marshal.dumps((False, exc.message))
