@@ -142,9 +142,13 @@ _SCHEMA = """
 LAYOUT = zlib.crc32(_SCHEMA.encode()) & 0x7FFFFFFF
 
 
-def _batches(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), BATCH):
-        yield items[i:i + BATCH]
+def _rows_in(db: sqlite3.Connection, sql: str, keys: Sequence[Any]) -> Iterator[Any]:
+    """The rows of sql, whose `IN ({})` takes keys BATCH at a time."""
+    for i in range(0, len(keys), BATCH):
+        batch = keys[i:i + BATCH]
+        # Fetched whole: a cursor left open here, were a row found corrupt,
+        # would be closed after the cache is, with an error on stderr.
+        yield from db.execute(sql.format(_marks(len(batch))), batch).fetchall()
 
 
 def _marks(n: int) -> str:
@@ -257,24 +261,16 @@ class Cache:
             return dict(db.execute("SELECT folder, digest FROM folders"))
 
     def listings(self, folders: Sequence[str]) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {}
         with self._use() as db:
-            for batch in _batches(folders):
-                for folder, listing in db.execute(
-                        f"SELECT folder, listing FROM folders WHERE folder IN ({_marks(len(batch))})", batch):
-                    out[folder] = marshal.loads(listing)
-        return out
+            return {folder: marshal.loads(listing) for folder, listing in _rows_in(
+                db, "SELECT folder, listing FROM folders WHERE folder IN ({})", folders)}
 
     def files(self, paths: Sequence[str]) -> dict[str, Result]:
         """path -> result as last stored, for those of paths known."""
-        out: dict[str, Result] = {}
         with self._use() as db:
-            for batch in _batches(paths):
-                for row in db.execute(
-                        f"SELECT f.path, {_RESULT} FROM files f JOIN results r ON r.id = f.rid "
-                        f"WHERE f.path IN ({_marks(len(batch))})", batch):
-                    out[row[0]] = _result(row[1:])
-        return out
+            return {row[0]: _result(row[1:]) for row in _rows_in(
+                db, f"SELECT f.path, {_RESULT} FROM files f JOIN results r ON r.id = f.rid "
+                "WHERE f.path IN ({})", paths)}
 
     def current(self, tree: str) -> list[tuple[str, int, bool]]:
         """(path, result id, parsed) of every file of the stored tree, in path order."""
@@ -282,7 +278,7 @@ class Cache:
             return [(p, rid, bool(ok)) for p, rid, ok in
                     db.execute("SELECT path, rid, parsed FROM files ORDER BY path")]
 
-    def skeletons(self, tree: str | None = None) -> dict[str, dict[str, Any]]:
+    def skeletons(self, tree: str) -> dict[str, dict[str, Any]]:
         """path -> skeleton of every record of the stored tree that parsed."""
         with self._use(tree=tree) as db:
             return {p: _skeleton(s, i) for p, s, i in db.execute(
@@ -430,23 +426,16 @@ class Cache:
 
     # -- results -------------------------------------------------------------
     def lookup(self, keys: Sequence[str]) -> dict[str, Result]:
-        out: dict[str, Result] = {}
         with self._use() as db:
-            for batch in _batches(keys):
-                for row in db.execute(
-                        f"SELECT r.key, {_RESULT} FROM results r WHERE r.key IN ({_marks(len(batch))})",
-                        batch):
-                    out[row[0]] = _result(row[1:])
-        return out
+            return {row[0]: _result(row[1:]) for row in _rows_in(
+                db, f"SELECT r.key, {_RESULT} FROM results r WHERE r.key IN ({{}})", keys)}
 
     def add(self, new: Sequence[NewResult]) -> dict[str, Result]:
         """Store results (with their records); key -> stored result."""
         out: dict[str, Result] = {}
         with self._use(write=True) as db:
-            known: dict[str, int] = {}
-            for batch in _batches([n.key for n in new]):
-                known.update(db.execute(f"SELECT key, id FROM results WHERE key IN ({_marks(len(batch))})",
-                                        batch).fetchall())
+            known: dict[str, int] = dict(_rows_in(db, "SELECT key, id FROM results WHERE key IN ({})",
+                                                  [n.key for n in new]))
             # Ids are given here (in the write transaction, so no other process
             # can take them) to insert in bulk rather than row by row.
             rid = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM results").fetchone()[0])
@@ -473,13 +462,9 @@ class Cache:
         return out
 
     def records(self, rids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
         with self._use() as db:
-            for batch in _batches(rids):
-                for rid, data in db.execute(
-                        f"SELECT id, data FROM records WHERE id IN ({_marks(len(batch))})", batch):
-                    out[rid] = marshal.loads(data)
-        return out
+            return {rid: marshal.loads(data) for rid, data in _rows_in(
+                db, "SELECT id, data FROM records WHERE id IN ({})", rids)}
 
     # -- the index -----------------------------------------------------------
     def select(self, tree: str, narrow: Narrowing | None) -> Iterator[tuple[str, int]]:
