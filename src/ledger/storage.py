@@ -13,11 +13,12 @@ import hashlib
 import os
 import stat
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger.problems import ExitCode, LedgerError, Problem, UsageError
 
@@ -214,10 +215,20 @@ def folder_of(key: str) -> str:
 
 
 def _bucket(name: str) -> int:
-    import zlib
-
     # crc32, not hash(): a part must hold the same files in every process.
     return zlib.crc32(name.encode("utf-8", "surrogateescape")) % BUCKETS
+
+
+T = TypeVar("T")
+
+
+def _parts(items: list[T], names: Iterable[str]) -> list[list[T]]:
+    """items (one for each of names, a large folder's files in directory
+    order) in the parts its listing is kept in, each in directory order."""
+    parts: list[list[T]] = [[] for _ in range(BUCKETS)]
+    for item, name in zip(items, names, strict=True):
+        parts[_bucket(name)].append(item)
+    return parts
 
 
 def _add_listing(found: dict[str, bytes], rel: str, entries: list[Stat]) -> None:
@@ -225,13 +236,7 @@ def _add_listing(found: dict[str, bytes], rel: str, entries: list[Stat]) -> None
         if entries:
             found[rel] = _pack(entries)
         return
-    import zlib
-
-    crc, n = zlib.crc32, BUCKETS  # _bucket, inlined: this runs for every file of a large folder
-    parts: list[list[Stat]] = [[] for _ in range(n)]
-    for e in entries:
-        parts[crc(e[0].encode("utf-8", "surrogateescape")) % n].append(e)
-    for b, part in enumerate(parts):
+    for b, part in enumerate(_parts(entries, (e[0] for e in entries))):
         if part:
             found[f"{rel}{BUCKET_MARK}{b}"] = _pack(part)
 
@@ -371,13 +376,7 @@ def _units(folder: str, rel: str, stack: list[tuple[str, str]]) -> list[Unit]:
     names = _names(folder, rel, stack)
     if len(names) <= BUCKET_FILES:
         return [(folder, rel, names)] if names else []
-    import zlib
-
-    crc, n = zlib.crc32, BUCKETS
-    parts: list[list[str]] = [[] for _ in range(n)]
-    for name in names:
-        parts[crc(name.encode("utf-8", "surrogateescape")) % n].append(name)
-    return [(folder, f"{rel}{BUCKET_MARK}{b}", part) for b, part in enumerate(parts) if part]
+    return [(folder, f"{rel}{BUCKET_MARK}{b}", part) for b, part in enumerate(_parts(names, names)) if part]
 
 
 def _names(folder: str, rel: str, stack: list[tuple[str, str]]) -> list[str]:
