@@ -233,8 +233,6 @@ class Selection:
         return self._id_rows(picks)
 
     def _id_rows(self, picks: Iterator[tuple[str, int, str | None]]) -> Iterator[Row]:
-        from ledger import query
-
         last = ""
         try:
             for path, rid, rec_id in picks:
@@ -246,13 +244,7 @@ class Selection:
                     yield path, {"id": rec_id}
                 last = path
         except CacheError as exc:
-            if isinstance(picks, Generator):  # end its read while the connection is open
-                with contextlib.suppress(CacheError):
-                    picks.close()
-            self._lost(exc)
-            rows = self._uncached()
-            yield from (row for row in (rows if self.flt is None else query.select(rows, self.flt))
-                        if row[0] > last)
+            yield from self._rest(exc, picks, last, filtered=True)
 
     def count(self, keys: Sequence[Key]) -> Summary:
         """summary.count of the records the filter keeps: in SQL from the index
@@ -311,11 +303,21 @@ class Selection:
                         last = path
                         yield path, data
         except CacheError as exc:
-            if isinstance(picks, Generator):  # end its read while the connection is open
-                with contextlib.suppress(CacheError):
-                    picks.close()
-            self._lost(exc)
-            yield from (row for row in self._uncached() if row[0] > last)
+            yield from self._rest(exc, picks, last, filtered=False)
+
+    def _rest(self, exc: CacheError, picks: Iterator[Any], last: str, *, filtered: bool) -> Iterator[Row]:
+        """When the cache failed part way through picks: the records after
+        last, from the files themselves (through the filter, if filtered)."""
+        from ledger import query
+
+        if isinstance(picks, Generator):  # end its read while the connection is open
+            with contextlib.suppress(CacheError):
+                picks.close()
+        self._lost(exc)
+        rows: Iterable[Row] = self._uncached()
+        if filtered and self.flt is not None:
+            rows = query.select(rows, self.flt)
+        return (row for row in rows if row[0] > last)
 
     def _lost(self, exc: CacheError) -> None:
         assert self._cache is not None
