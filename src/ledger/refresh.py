@@ -44,25 +44,13 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
     known = cache.folders() if same else {}
     moved = [f for f, digest in scan.digests.items() if known.get(f) != digest]
     dropped = [f for f in known if f not in scan.digests]
-    listings = cache.listings(moved + dropped) if same else {}
     changed: dict[str, None] = {}
     gone: list[str] = []
-    # Listings are compared by key: a folder, or a part of a large one.
-    for key in moved if same else ():
-        folder = storage.folder_of(key)
-        before = {e[0]: e for e in listings.get(key, ())}
-        entries = scan.listing(key)
-        changed.update((f"{folder}/{e[0]}", None) for e in entries if before.get(e[0]) != e)
-        names = {e[0] for e in entries}
-        gone += [f"{folder}/{n}" for n in before if n not in names]
-    for key in dropped:
-        gone += [f"{storage.folder_of(key)}/{e[0]}" for e in listings.get(key, ())]
-    # A folder that grew into parts (or shrank back) lists its files under new keys.
-    gone = [p for p in gone if p not in changed]
     old = None
     if same:
         assert state is not None and state.answer is not None
         old = state.answer
+        changed, gone = _changes(cache, scan, moved, dropped)
         # Files whose stat could not be trusted, and results that held for one day only.
         forced = [p for p, _ in state.racy]
         if state.day != day:
@@ -85,6 +73,27 @@ def update(session: Session, cache: Cache, scan: Scan, state: State | None,
     stored = Update(new, {f: (scan.digests[f], scan.packed(f)) for f in moved}, dropped, reset=not same)
     base = (state.salt, state.tree) if state is not None else None
     return new if cache.commit(base, stored) else None
+
+
+def _changes(cache: Cache, scan: Scan, moved: list[str],
+             dropped: list[str]) -> tuple[dict[str, None], list[str]]:
+    """The files whose stat differs from the stored listings (moved ones
+    compared entry by entry), and the files gone."""
+    listings = cache.listings(moved + dropped)
+    changed: dict[str, None] = {}
+    gone: list[str] = []
+    # Listings are compared by key: a folder, or a part of a large one.
+    for key in moved:
+        folder = storage.folder_of(key)
+        before = {e[0]: e for e in listings.get(key, ())}
+        entries = scan.listing(key)
+        changed.update((f"{folder}/{e[0]}", None) for e in entries if before.get(e[0]) != e)
+        names = {e[0] for e in entries}
+        gone += [f"{folder}/{n}" for n in before if n not in names]
+    for key in dropped:
+        gone += [f"{storage.folder_of(key)}/{e[0]}" for e in listings.get(key, ())]
+    # A folder that grew into parts (or shrank back) lists its files under new keys.
+    return changed, [p for p in gone if p not in changed]
 
 
 Got = tuple[str, str, Result]  # (path, content id, result)
