@@ -145,13 +145,7 @@ def iter_record_files(ledger: Ledger) -> Iterator[Path]:
     if not base.is_dir():
         raise LedgerError(f"{ledger.rel(base)}/ is missing",
                           hint="a ledger keeps its records in incidents/")
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(base, onerror=_walk_error):
-        # Hidden folders (.git, editor swap dirs) are never records.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.endswith(RECORD_SUFFIXES) and not name.startswith("."):
-                found.append(Path(dirpath) / name)
+    found = [Path(dirpath) / name for dirpath, name in _walk_records(base, onerror=_walk_error)]
     found.sort(key=lambda p: p.relative_to(base).as_posix())
     yield from found
 
@@ -159,11 +153,17 @@ def iter_record_files(ledger: Ledger) -> Iterator[Path]:
 def record_names(ledger: Ledger) -> Iterator[str]:
     """The name of every record file under incidents/ without its suffix (a
     record's id), in no set order: no stat, no Path objects, for completion."""
-    for _, dirnames, filenames in os.walk(ledger.incidents_dir):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    return (name.rsplit(".", 1)[0] for _, name in _walk_records(ledger.incidents_dir))
+
+
+def _walk_records(base: Path, onerror: Any = None) -> Iterator[tuple[str, str]]:
+    """(folder, file name) of every record file under base."""
+    for dirpath, dirnames, filenames in os.walk(base, onerror=onerror):
+        # Hidden folders (.git, editor swap dirs) are never records.
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
             if name.endswith(RECORD_SUFFIXES) and not name.startswith("."):
-                yield name.rsplit(".", 1)[0]
+                yield dirpath, name
 
 
 # (name, mtime_ns, size, inode, ctime_ns) of one record file: what says it is
