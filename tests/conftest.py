@@ -37,7 +37,7 @@ def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def invoke(args: list[str], *, input: str | None = None, cwd: Path | None = None) -> Result:
     """Run the real entry point in-process, as the console script would."""
-    from ledger import cli
+    from ledger.cli import app as cli
 
     out, err = io.StringIO(), io.StringIO()
     old = sys.stdout, sys.stderr, sys.stdin

@@ -11,7 +11,7 @@ import pytest
 
 import synth
 from conftest import invoke
-from ledger.actors import merge
+from ledger.core.actors import merge
 
 Record = dict[str, Any]
 

@@ -15,9 +15,13 @@ import pytest
 
 from conftest import invoke, use_editor
 from gitrepo import commit, git, isolate
-from ledger import adding, api, compose, recording, yamlio
-from ledger.problems import Problem
-from ledger.prompts import Question, check_answer, normalise_answer, yes_no
+from ledger import library as api
+from ledger.core import yamlio
+from ledger.core.problems import Problem
+from ledger.editing import add as adding
+from ledger.editing import compose
+from ledger.editing import save as recording
+from ledger.editing.prompts import Question, check_answer, normalise_answer, yes_no
 
 URL = "https://example.org/rferl-2020-04-20"
 ILYASHEV = ["--title", "Activist Alnur Ilyashev sentenced to two months in jail", "--date", "2020-04-18",
@@ -573,7 +577,7 @@ def test_terminal_prompter_completes_choices() -> None:
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from ledger.terminal import TerminalPrompter, status_line
+    from ledger.editing.terminal import TerminalPrompter, status_line
 
     question = Question("acts.type", "What happened", required=True,
                         choices={"arrest": "Taken into custody.", "sentence": "Sentenced by a court."})

@@ -116,7 +116,7 @@ def test_two_processes_at_once(big: Path) -> None:
 
 
 def test_parallel_results_equal_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import checking
+    from ledger.store import checking
 
     root = tmp_path / "par"
     generate(root, checking.PARALLEL_THRESHOLD + 50, seed=3)
@@ -140,7 +140,8 @@ def _uncached(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict:
 
 
 def test_warm_validate_reads_no_record(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import freshness, storage
+    from ledger.store import files as storage
+    from ledger.store import freshness
 
     # Files written a moment ago are read again to be sure of them (see the
     # next tests); here every file counts as written long ago.
@@ -213,7 +214,9 @@ def test_a_large_folder_is_listed_in_parts(big: Path, monkeypatch: pytest.Monkey
     part, give the uncached answer; one edited file is the only one read."""
     import sqlite3
 
-    from ledger import api, freshness, storage
+    from ledger import library as api
+    from ledger.store import files as storage
+    from ledger.store import freshness
 
     monkeypatch.setattr(freshness, "RACY_NS", 0)  # no file is re-read for being recent
     first = _validate(big)
@@ -288,7 +291,7 @@ def test_a_stat_too_fresh_to_trust_is_checked_by_content(big: Path, monkeypatch:
     stat; one whose stat is that recent is read again, however its stat looks."""
     import time
 
-    from ledger import storage
+    from ledger.store import files as storage
 
     scan = storage.scan_tree
     now = time.time_ns()
@@ -305,7 +308,7 @@ def test_a_stat_too_fresh_to_trust_is_checked_by_content(big: Path, monkeypatch:
 def test_a_date_in_the_future_holds_for_a_day(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    from ledger import api
+    from ledger import library as api
 
     record = sorted((big / "incidents").rglob("*.yaml"))[9]
     _set(record, "  on: 2025-01-01", "  on: 2030-06-01")
@@ -345,7 +348,8 @@ def test_results_no_file_uses_are_pruned(big: Path, monkeypatch: pytest.MonkeyPa
     import datetime as dt
     import sqlite3
 
-    from ledger import api, cache
+    from ledger import library as api
+    from ledger.store import cache
 
     monkeypatch.setattr(cache, "SPARE", 0)
     files = sorted((big / "incidents").rglob("*.yaml"))
@@ -374,8 +378,8 @@ def test_results_no_file_uses_are_pruned(big: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_cache_failing_mid_stream_loses_no_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import api
-    from ledger.cache import Cache, CacheError
+    from ledger import library as api
+    from ledger.store.cache import Cache, CacheError
 
     root = tmp_path / "many"
     generate(root, api.STREAM_BATCH * 2 + 10, seed=11)
@@ -399,7 +403,8 @@ def test_a_cache_failing_mid_stream_loses_no_record(tmp_path: Path, monkeypatch:
                          ids=["folders whole", "names listed first", "in parts"])
 def test_split_scan_sees_what_one_process_sees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                large_bytes: int, bucket_files: int) -> None:
-    from ledger import api, storage
+    from ledger import library as api
+    from ledger.store import files as storage
 
     monkeypatch.setattr(storage, "LARGE_FOLDER_BYTES", large_bytes)
     monkeypatch.setattr(storage, "BUCKET_FILES", bucket_files)
@@ -436,7 +441,7 @@ def test_split_scan_sees_what_one_process_sees(tmp_path: Path, monkeypatch: pyte
 
 
 def test_load_and_records_equal_the_uncached_ones(big: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import api
+    from ledger import library as api
 
     files = sorted((big / "incidents").rglob("*.yaml"))
     _set(files[0], "status: ", "status: nope-")
@@ -473,7 +478,7 @@ def test_another_build_of_the_code_is_another_cache(tmp_path: Path) -> None:
     # Installs from a git checkout share a version number; their results must not be shared.
     import os
 
-    from ledger import storage
+    from ledger.store import files as storage
 
     package = tmp_path / "pkg"
     (package / "render").mkdir(parents=True)
@@ -495,7 +500,7 @@ def test_a_cache_restored_on_another_machine_is_used(big: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """CI restores .ledger-cache into a fresh checkout: another path, new
     mtimes and inodes.  Every file is hashed again, but none is parsed."""
-    from ledger import validate
+    from ledger.core import validate
 
     bad = sorted((big / "incidents").rglob("*.yaml"))[3]
     _set(bad, "status: ", "status: nope-")

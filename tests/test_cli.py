@@ -162,7 +162,7 @@ def test_installed_console_script(ledger_dir: Path) -> None:
 
 def test_format_choices_match_the_renderer_registry() -> None:
     """Every --format a command offers has a renderer, and vice versa."""
-    from ledger import cli
+    from ledger.cli import app as cli
     from ledger.render import formats
 
     pairs = {"ValidateFormat": "problems", "ListFormat": "records", "ShowFormat": "record",
@@ -176,7 +176,7 @@ def test_format_choices_match_the_renderer_registry() -> None:
 
 
 def test_help_lists_every_command_in_task_order() -> None:
-    from ledger.cli import COMMAND_ORDER
+    from ledger.cli.app import COMMAND_ORDER
 
     text = invoke(["--help"]).stdout.split("Commands:", 1)[1]
     listed = [line.split()[0] for line in text.splitlines() if line.startswith("  ") and line.strip()]

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import REPO, invoke
 from gitrepo import commit, edit, git, isolate, ledger, make_ledger_repo
-from ledger import diff as core
-from ledger import yamlio
+from ledger.core import diff as core
+from ledger.core import yamlio
 from ledger.render import Output, render
 
 SHURAEV = "incidents/2020/2020-04-18-shuraev-arrested-y3np.yaml"

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Result, invoke, use_editor
-from ledger import api, editor, template
-from ledger.problems import Problem
+from ledger import library as api
+from ledger.core.problems import Problem
+from ledger.editing import editor, template
 
 RECORD = "incidents/2020/2020-04-18-ilyashev-jailed-6fsa.yaml"
 

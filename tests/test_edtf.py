@@ -1,4 +1,4 @@
-"""Tests for ledger.edtf: tables of examples, properties, and a differential
+"""Tests for ledger.core.edtf: tables of examples, properties, and a differential
 test against the `edtf` package (pyparsing-based), used only as an oracle."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from ledger.edtf import Edtf, EdtfError, bounds, is_valid, parse, parse_bound
+from ledger.core.edtf import Edtf, EdtfError, bounds, is_valid, parse, parse_bound
 
 D = dt.date
 MIN, MAX = dt.date.min, dt.date.max

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Result
-from ledger import evidence
+from ledger.editing import evidence
 
 ID = "2020-04-18-ilyashev-jailed-6fsa"
 RECORD = f"incidents/2020/{ID}.yaml"
@@ -29,7 +29,7 @@ def _add(run, *args: str) -> Result:  # type: ignore[no-untyped-def]
 
 
 def _source(ledger_dir: Path, ref: str) -> dict[str, object]:
-    from ledger import yamlio
+    from ledger.core import yamlio
 
     data, _ = yamlio.parse((ledger_dir / RECORD).read_text(encoding="utf-8"))
     return next(s for s in data["sources"] if s["ref"] == ref)

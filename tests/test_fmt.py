@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, invoke
-from ledger import yamlio
-from ledger.fmt import format_text
-from ledger.schema import Schema
+from ledger.core import yamlio
+from ledger.core.fmt import format_text
+from ledger.core.schema import Schema
 
 SCHEMA = Schema.from_file(REPO / "schema" / "incident.schema.json", "schema")
 REF = "../../schema/incident.schema.json"

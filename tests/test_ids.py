@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import ids
+from ledger.core import ids
 
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
 

@@ -53,7 +53,7 @@ class Odd:
     """A generated ledger plus odd records, and its records read without the cache."""
 
     def __init__(self, root: Path) -> None:
-        from ledger import api
+        from ledger import library as api
 
         self.root = root
         os.environ["LEDGER_NO_CACHE"] = "1"
@@ -69,7 +69,7 @@ class Odd:
         return result.stdout
 
     def reference(self, flt_args: dict[str, list[str]]) -> Iterator[tuple[str, dict[str, Any]]]:
-        from ledger import query
+        from ledger.core import query
 
         flt = query.build_filter(self.session.schema, since=(flt_args.get("since") or [None])[0],
                                  until=(flt_args.get("until") or [None])[0],
@@ -123,7 +123,7 @@ def test_list_equals_the_unindexed_answer(odd: Odd, flt: dict[str, list[str]]) -
     (f, ["country", "year"]) for f in FILTERS[1:8]],
     ids=lambda x: " ".join(cli_args(x)) if isinstance(x, dict) else "+".join(x))
 def test_summary_equals_the_unindexed_answer(odd: Odd, flt: dict[str, list[str]], keys: list[str]) -> None:
-    from ledger import query, summary
+    from ledger.core import query, summary
     from ledger.render import Output, render
 
     by = [a for k in keys for a in ("--by", k)]
@@ -136,7 +136,7 @@ def test_summary_equals_the_unindexed_answer(odd: Odd, flt: dict[str, list[str]]
 
 
 def test_summary_is_counted_in_sql(odd: Odd, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import summary
+    from ledger.core import summary
 
     expected = odd.run("summary", "--by", "country", "--by", "year", "--act", "arrest", "--format", "json")
 
@@ -148,7 +148,7 @@ def test_summary_is_counted_in_sql(odd: Odd, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_list_unpacks_only_what_the_index_selects(odd: Odd, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger.cache import Cache
+    from ledger.store.cache import Cache
 
     flt = {"country": ["KZ"], "act": ["arrest"]}
     odd.run("list", "--format", "ids")  # the cache is up to date
@@ -181,7 +181,8 @@ def test_find_by_prefix_and_by_id_that_is_a_number(odd: Odd) -> None:
 
 def test_a_record_the_index_cannot_hold_is_still_found(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import index, summary
+    from ledger.core import summary
+    from ledger.store import index
 
     root = synth.write_ledger(tmp_path / "ledger", synth.generate(30, seed=2))
     facets = index.facets
@@ -218,7 +219,7 @@ def test_the_index_follows_changes(tmp_path: Path) -> None:
         "id: new-one\ndate: 2019-02-03\nlocation: {country: KZ}\nacts: [{type: fine}]\n", encoding="utf-8")
     ledger = Odd(root)
     for by in (["country"], ["year"], ["act", "country"]):
-        from ledger import summary
+        from ledger.core import summary
         from ledger.render import Output, render
 
         out = io.StringIO()

@@ -113,7 +113,7 @@ def test_pre_commit_config_uses_this_projects_hooks() -> None:
 
 
 def test_settings_file_is_read_by_the_ledger(tmp_path: Path) -> None:
-    from ledger import storage
+    from ledger.store import files as storage
 
     invoke(["init", str(tmp_path)])
     # Every setting is documented in the file, commented out at its default.

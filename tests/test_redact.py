@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, Result, invoke
-from ledger import redact
-from ledger.schema import Schema
+from ledger.core import redact
+from ledger.core.schema import Schema
 
 SCHEMA = Schema.from_file(REPO / "schema" / "incident.schema.json", "schema")
 

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 
 from conftest import FIXTURES, invoke
 from gitrepo import commit, edit, git, isolate, make_ledger_repo
-from ledger.problems import Problem
+from ledger.core.problems import Problem
 from ledger.render import Output, render
 from ledger.render.problems import GITHUB_ANNOTATION_LIMIT, Report, github_line
 

@@ -10,7 +10,7 @@ import pytest
 import ruamel.yaml.main
 
 from conftest import FIXTURES
-from ledger import yamlio
+from ledger.core import yamlio
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = sorted([*(FIXTURES / "valid").glob("*.yaml"), *(FIXTURES / "invalid").glob("*.yaml"),

@@ -1,3 +1,3 @@
-from ledger.entry import main
+from ledger.cli.entry import main
 
 main()

@@ -64,7 +64,7 @@ def render(kind: str, name: str, result: Any, out: Output | None = None, **optio
     try:
         fn = _REGISTRY[kind][name]
     except KeyError:
-        from ledger.problems import UsageError
+        from ledger.core.problems import UsageError
 
         raise UsageError(f"unknown format {name!r}; choose from {', '.join(formats(kind))}") from None
     fn(result, out or Output(), **options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledger.actors import Actor, as_json
+from ledger.core.actors import Actor, as_json
 from ledger.render import Output, register
 
 # Incidents listed per actor in the table; the rest are counted.

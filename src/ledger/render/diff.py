@@ -6,11 +6,11 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ledger.diff import DiffResult, FieldChange, RecordChange, Version
+from ledger.core.diff import DiffResult, FieldChange, RecordChange, Version
 from ledger.render import Output, register
 
 if TYPE_CHECKING:
-    from ledger.history import Commit, Log
+    from ledger.store.history import Commit, Log
 
 # Markdown goes into pull-request comments (at most 65,536 characters) and job
 # summaries: long values are cut, and so is the list once it grows past this.

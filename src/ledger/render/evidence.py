@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledger.evidence import Added, FileCheck, VerifyReport
+from ledger.editing.evidence import Added, FileCheck, VerifyReport
 from ledger.render import Output, register
 
 # How each failure reads in the text report.

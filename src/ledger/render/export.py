@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import export
+from ledger.core import tables as export
+from ledger.core.schema import SUPPORTED_VERSION, Schema
 from ledger.render import Output, register
 from ledger.render.records import render_jsonl
-from ledger.schema import SUPPORTED_VERSION, Schema
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger import __version__
-from ledger.problems import Problem
+from ledger.core.problems import Problem
 from ledger.render import Output, register
 
 # GitHub shows at most 10 error and 10 warning annotations per step; more are dropped silently.

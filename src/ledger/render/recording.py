@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledger.recording import Saved
+from ledger.editing.save import Saved
 from ledger.render import Output, register
-from ledger.scaffold import Initialized
+from ledger.store.scaffold import Initialized
 
 
 @register("saved", "text")

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ledger import model
+from ledger.core import model
 from ledger.render import Output, register
 
 Rows = Iterable[tuple[str, dict[str, Any]]]
@@ -71,7 +71,7 @@ def _lock(record: dict[str, Any]) -> Any:  # rich.text.Text, imported lazily
     survive NO_COLOR and copy-paste: withheld whole, or with parts removed."""
     from rich.text import Text
 
-    from ledger import redact
+    from ledger.core import redact
 
     if not redact.is_public(record):
         return Text(f"🔒 {record.get('confidentiality')}: ", style="bold red")
@@ -125,7 +125,7 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
     from rich.table import Table
     from rich.text import Text
 
-    from ledger import edtf
+    from ledger.core import edtf
 
     path, r = row
     console = out.console()

@@ -6,8 +6,8 @@ import csv
 import json
 from typing import Any
 
+from ledger.core.summary import Summary, Value
 from ledger.render import Output, register
-from ledger.summary import Summary, Value
 
 NONE_LABEL = "(none)"
 # Eighths of a block, so short bars still differ by less than one character.

@@ -1,0 +1,1 @@
+"""The `ledger` command: parse options, call the library, render, exit."""

@@ -1,0 +1,1 @@
+"""Recording and editing records: `add` (flags, documents, interviews), `edit`, `set`, evidence."""

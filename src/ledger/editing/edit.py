@@ -1,0 +1,91 @@
+"""`ledger edit ID`: change a record in $EDITOR, safely.
+
+The record opens in a temporary copy; the saved text is checked as
+`ledger validate` would (problems at the user's own line numbers), put in
+canonical form with the user's comments kept, and written over the record
+atomically, only if the record did not change on disk meanwhile.  A text
+that does not validate is never written: the user may reopen it (in a
+terminal), or the command ends with exit 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ledger import library as api
+from ledger.core import yamlio
+from ledger.core.problems import ExitCode, LedgerError
+from ledger.editing import editor
+from ledger.editing import save as recording
+from ledger.editing.add import Io
+from ledger.store import files as storage
+
+
+@dataclass
+class Change:
+    candidate: recording.Candidate
+    changed: bool  # False: saved as it was, nothing written
+
+
+def find(session: api.Session, id_or_prefix: str) -> str:
+    """The record's path (relative to the root).  A record too broken to
+    parse has no id to find, so file names are tried too: `ledger edit` is
+    how such a file gets fixed."""
+    try:
+        return api.find_record(session, id_or_prefix)[0]
+    except LedgerError as exc:
+        if exc.exit_code != ExitCode.INVALID:
+            raise
+        known = recording.known_ids(session)
+        needle = id_or_prefix.strip().removesuffix(".yaml").rsplit("/", 1)[-1]
+        hits = [rel for rid, rel in known.items() if rid == needle] or \
+            [rel for rid, rel in known.items() if rid.startswith(needle)]
+        if len(hits) != 1:
+            raise
+        return hits[0]
+
+
+def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
+    rel = find(session, id_or_prefix)
+    path = session.root / rel
+    raw, problem = storage.read_record_bytes(session.ledger, path)
+    if raw is None:
+        assert problem is not None
+        raise LedgerError(f"{rel}: {problem.message}")
+    original, issue = yamlio.decode(raw)
+    if original is None:
+        assert issue is not None
+        raise LedgerError(f"{rel}:{issue.line}:{issue.column}: {issue.message}; cannot edit it as text",
+                          hint=issue.hint)
+    today = dt.date.today()
+
+    def judge(saved: str) -> editor.Verdict[Change]:
+        unchanged = editor.Verdict([], Change(recording.Candidate(rel, original, rid=path.stem), False))
+        if saved == original:
+            return unchanged
+        candidate = recording.check_edit(session, rel, saved, recording.known_ids(session), today=today)
+        if not candidate.ok:
+            return editor.Verdict(candidate.problems)
+        if candidate.text == original:  # only layout changed, and fmt put it back
+            return unchanged
+        candidate.rid = path.stem
+        now, _ = storage.read_record_bytes(session.ledger, path)
+        # Someone (a git pull, another editor) changed the record meanwhile:
+        # writing would silently undo their change, so keep ours aside instead.
+        return editor.Verdict([], Change(candidate, changed=True), keep_copy=now != raw)
+
+    edited = editor.edit(original, path.parent, path.stem, judge, show=io.show, reopen=io.reopen())
+    if edited.copy is not None:
+        raise LedgerError(f"{rel} changed on disk while it was open in the editor; it was not overwritten",
+                          hint=f"your version is in {session.ledger.rel(edited.copy)}: compare the two, "
+                               "then run `ledger edit` again",
+                          exit_code=ExitCode.INVALID)
+    result = edited.verdict.result
+    if edited.verdict.problems or result is None:
+        raise LedgerError(f"{rel} does not validate with these changes; it was not changed",
+                          exit_code=ExitCode.INVALID)
+    if result.changed:
+        storage.write_atomic(path, result.candidate.text)
+        result.candidate.written = True
+    return result

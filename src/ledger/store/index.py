@@ -1,0 +1,119 @@
+"""What the cache indexes about each record, so list and summary can narrow
+and count in SQL instead of unpacking every record.
+
+Two kinds of facets are written when a record is checked:
+
+- filter facets, the values :class:`ledger.core.query.Filter` tests, extracted the
+  way it extracts them (country and tags folded, act types, status, rights,
+  the EDTF date bounds as day ordinals).  The SQL built from them is only a
+  prefilter: records it lets through still go through ``Filter.matches``, so
+  the filter's meaning lives in query.py alone.  It must never drop a record
+  the filter would keep; tests compare it with the unindexed answer.
+- summary buckets, computed by summary.py's own keys (``Key.values``), so a
+  count made in SQL buckets exactly as ``summary.count`` does.  A record
+  with no value for a key gets a NO_VALUE row: the "(none)" bucket.
+
+A record whose facets cannot be stored (a value SQLite cannot hold as text)
+is written without facets and marked unindexed; it is then always a
+candidate, and summaries fall back to counting in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ledger.core import model
+from ledger.core.normalize import fold
+from ledger.core.query import Filter
+from ledger.core.schema import Schema
+from ledger.core.summary import Key, resolve_key
+
+# Field codes as stored (small integers keep the table small).
+COUNTRY, ACT, STATUS, TAG, RIGHT, LOWER, UPPER = range(1, 8)
+# The summary keys counted from the index, by name: every named key whose
+# buckets are always text.  (actor names may be numbers or mappings in an
+# invalid record, so actor is counted in Python.)
+SUMMARY_FIELDS = {"year": 11, "month": 12, "country": 13, "act": 14, "status": 15,
+                  "right": 16, "tag": 17}
+
+# Stored for "no value" (summary's None bucket): never a real bucket, which is text.
+NO_VALUE = 0
+
+Facet = tuple[int, Any]
+
+
+@lru_cache(maxsize=4)  # asked for each record indexed
+def summary_keys(schema: Schema) -> tuple[Key, ...]:
+    """The summary keys whose buckets the index holds."""
+    return tuple(resolve_key(schema, name) for name in SUMMARY_FIELDS)
+
+
+def facets(record: dict[str, Any], keys: Sequence[Key]) -> list[Facet] | None:
+    """Filter facets and summary buckets of one record (keys: the summary keys
+    named in SUMMARY_FIELDS, resolved); None when the record cannot be indexed."""
+    out: list[Facet] = [(COUNTRY, fold(model.country(record)))]
+    out += [(ACT, t) for t in model.act_types(record)]
+    status = record.get("status")
+    if isinstance(status, str):
+        out.append((STATUS, status))
+    out += [(TAG, t) for t in dict.fromkeys(fold(t) for t in model.strings(record, "tags"))]
+    out += [(RIGHT, r) for r in dict.fromkeys(model.strings(record, "rights"))]
+    lower, upper = model.date_bounds(record)
+    if lower is not None:
+        out.append((LOWER, lower.toordinal()))
+    if upper is not None:
+        out.append((UPPER, upper.toordinal()))
+    for key in keys:
+        field = SUMMARY_FIELDS[key.name]
+        for value in key.values(record) or [None]:
+            if value is not None and not isinstance(value, str):
+                return None
+            out.append((field, NO_VALUE if value is None else value))
+    for _, value in out:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate (from a \\ud800 escape)
+                return None
+    return out
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """A Filter as SQL can test it: every group (field, values) must hold one
+    of its values, and the date bounds must reach the window."""
+
+    groups: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    since: int | None = None  # day ordinals
+    until: int | None = None
+    exact: bool = True  # False when the filter tests more than these (it then re-tests every row)
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups and self.since is None and self.until is None
+
+
+def prefilter(flt: Filter | None) -> Prefilter:
+    if flt is None:
+        return Prefilter()
+    groups = tuple((field, tuple(sorted(values))) for field, values in (
+        (COUNTRY, flt.countries), (ACT, flt.acts), (STATUS, flt.statuses), (TAG, flt.tags),
+        (RIGHT, flt.rights)) if values)
+    return Prefilter(groups,
+                     since=flt.since.toordinal() if flt.since is not None else None,
+                     until=flt.until.toordinal() if flt.until is not None else None,
+                     exact=not (flt.actors or flt.texts or flt.where))
+
+
+def bucket(value: Any) -> Any:
+    """A stored summary value as summary.count has it."""
+    return None if value == NO_VALUE and not isinstance(value, str) else value
+
+
+def countable(schema: Schema, keys: Sequence[Key]) -> bool:
+    """Whether the index holds the buckets of these summary keys."""
+    named = summary_keys(schema)
+    return all(any(k is n for n in named) for k in keys)
