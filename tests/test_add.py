@@ -15,7 +15,7 @@ import pytest
 
 from conftest import invoke, use_editor
 from gitrepo import commit, git, isolate
-from ledger import library as api
+from ledger.library import Ledger
 from ledger.core import yamlio
 from ledger.core.problems import Problem
 from ledger.editing import add as adding
@@ -318,7 +318,7 @@ def test_json_output(fresh: Path) -> None:
 # -- ids never clash ---------------------------------------------------------------
 
 def test_a_taken_name_draws_a_new_suffix(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    session = api.open_ledger(str(fresh))
+    session = Ledger.open(str(fresh)).session
     text = recording.document_text(compose.record_from_fields(compose.Fields(
         title="Same", date="2020-04-18", country="KZ", acts=["arrest"], sources=[URL])))
 
@@ -478,7 +478,7 @@ def interview(root: Path, answers: list[tuple[str, str]], **fields: Any) -> tupl
     shown: list[Problem] = []
     io = adding.Io(read_stdin=lambda limit: "", show=shown.extend, prompter=prompter)
     request = adding.Request(compose.Fields(**fields), interactive=True)
-    result = adding.add(api.open_ledger(str(root)), request, io)
+    result = adding.add(Ledger.open(str(root)).session, request, io)
     assert not prompter.answers, f"questions not asked: {list(prompter.answers)}"
     return result, prompter
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Result, invoke, use_editor
-from ledger import library as api
+from ledger.library import Ledger
 from ledger.core.problems import Problem
 from ledger.editing import editor, template
 
@@ -160,7 +160,7 @@ def test_reopen_shows_the_problems_at_the_top_until_fixed(ledger: Path, tmp_path
                f"pathlib.Path({str(seen)!r}, str(n)).write_text(text)\n"
                "text = text.replace('status: likely', 'status: bogus').replace('status: bogus', "
                "'status: bogus' if n == 0 else 'status: possible')")
-    session = api.open_ledger(str(ledger))
+    session = Ledger.open(str(ledger)).session
     shown: list[Problem] = []
 
     def judge(saved: str) -> editor.Verdict[str]:

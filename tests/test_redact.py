@@ -323,9 +323,12 @@ def test_planted_ledger_validates_and_list_marks_confidential(
 
 
 def test_show_public_of_withheld_record_fails(shared: Any) -> None:
+    # To a public view a withheld record is exactly an id that does not exist.
     result = shared("show", CONFIDENTIAL_ID, "--public")
-    assert result.exit_code == 1
-    assert "leaves it out" in result.stderr and not result.stdout
+    missing = shared("show", "2020-01-01-no-such-record-zzzz", "--public")
+    assert result.exit_code == missing.exit_code == 1
+    assert result.stderr == missing.stderr.replace("2020-01-01-no-such-record-zzzz", CONFIDENTIAL_ID)
+    assert "no incident with id" in result.stderr and not result.stdout
     assert PLANTED["confidential_title"] not in result.stderr
 
 

@@ -54,7 +54,7 @@ def test_steps(workflow: dict[str, Any]) -> None:
     # The cache action keeps the folder where ledger caches checked records.
     (job,) = workflow["jobs"].values()
     cache = next(s for s in steps(workflow) if s.get("uses", "").startswith("actions/cache"))
-    assert cache["with"]["path"] == job["env"]["LEDGER_CACHE_DIR"] == ".ledger-cache"
+    assert cache["with"]["path"] == job["env"]["LEDGER_CACHE_DIR"] == "${{ runner.temp }}/ledger-cache"
     assert cache["with"]["restore-keys"] == "ledger-"  # the latest cache of any commit
     checkout = steps(workflow)[0]
     assert checkout["with"]["fetch-depth"] == 0  # the base branch is needed for `ledger diff`
@@ -93,8 +93,10 @@ def test_workflow_commands_run_on_a_pull_request(tmp_path: Path, monkeypatch: py
     commit(work, "Confirm Shuraev")
     summary = tmp_path / "summary.md"
     (job,) = workflow["jobs"].values()
+    runner_temp = tmp_path / "runner-temp"
     env = {**os.environ, **job["env"], "GITHUB_STEP_SUMMARY": str(summary), "BASE_REF": "main",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env["LEDGER_CACHE_DIR"] = env["LEDGER_CACHE_DIR"].replace("${{ runner.temp }}", str(runner_temp))
     for step in steps(workflow):
         command = step.get("run", "")
         if not command.startswith("ledger"):
@@ -102,8 +104,8 @@ def test_workflow_commands_run_on_a_pull_request(tmp_path: Path, monkeypatch: py
         proc = subprocess.run(["bash", "-ec", command], cwd=work, env=env, capture_output=True,
                               text=True, timeout=120, check=False)
         assert proc.returncode == 0, (command, proc.stdout, proc.stderr)
-    assert (work / ".ledger-cache").is_dir()  # what the cache step saves
-    assert git(work, "status", "--porcelain") == ""  # and git does not see it
+    assert list((runner_temp / "ledger-cache").glob("*/memo-*.sqlite"))  # what the cache step saves
+    assert git(work, "status", "--porcelain") == ""  # outside the checkout: git never sees it
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("**0 added, 0 removed, 1 changed**")
     assert "| `status` | likely | confirmed |" in text

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ledger import __version__
 from ledger.cli import completion
 from ledger.core.problems import ExitCode, LedgerError
+from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "validate", "fmt", "list", "show", "summary", "actors",
@@ -69,10 +69,14 @@ def _global(
     state.ledger_dir = ledger
 
 
-def _session() -> Any:
-    from ledger import library as api
+def _ledger() -> Any:
+    from ledger.library import Ledger
 
-    return api.open_ledger(state.ledger_dir)
+    return Ledger.open(state.ledger_dir)
+
+
+def _session() -> Any:
+    return _ledger().session
 
 
 def _out() -> Any:
@@ -115,16 +119,15 @@ def validate(
     Every problem is reported as PATH:LINE:COL: error: MESSAGE [CODE].
     Exit 0 when all records are valid, 1 when any is not.
     """
-    from ledger import library as api
     from ledger.render import render
     from ledger.render.problems import Report
     from ledger.store import files as storage
 
-    session = _session()
-    files = storage.resolve_paths(session.ledger, [str(p) for p in paths]) if paths else None
-    verdict = api.check(session, files)
+    book = _ledger()
+    files = storage.resolve_paths(book.session.layout, [str(p) for p in paths]) if paths else None
+    verdict = book.verdict(files)
     report = Report(files=verdict.files, problems=verdict.problems, strict=strict,
-                    path_prefix=_repo_prefix(session.root) if format in (
+                    path_prefix=_repo_prefix(book.root) if format in (
                         ValidateFormat.github, ValidateFormat.sarif) else "")
     render("problems", format.value, report, _out())
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.INVALID)
@@ -159,67 +162,39 @@ def fmt(
     A file that does not parse is never touched. Exits 1 when any file was
     (or, with --check/--diff, would be) rewritten, as pre-commit hooks do.
     """
-    import difflib
     import json
 
-    from ledger import library as api
-    from ledger.core import yamlio
-    from ledger.core.fmt import FormatError, format_text
+    from ledger.editing.reformat import reformat
     from ledger.store import files as storage
 
     session = _session()
-    files = (storage.resolve_paths(session.ledger, [str(p) for p in paths]) if paths
-             else list(storage.iter_record_files(session.ledger)))
-    changed: list[str] = []
-    failed: list[dict[str, Any]] = []
+    files = storage.resolve_paths(session.layout, [str(p) for p in paths]) if paths else None
     dry = check or diff
-    for path in files:
-        rel = session.ledger.rel(path)
-        raw, problem = storage.read_record_bytes(session.ledger, path)
-        text, issue = (yamlio.decode(raw) if raw is not None else (None, None))
-        try:
-            if text is None:
-                raise FormatError(issue or yamlio.YamlIssue(problem.line if problem else 0,
-                                                            problem.column if problem else 0,
-                                                            problem.code if problem else "unreadable",
-                                                            problem.message if problem else "unreadable"))
-            new = format_text(text, session.schema_ref(path), session.schema.key_order)
-        except FormatError as exc:
-            i = exc.issue
-            failed.append({"path": rel, "line": i.line, "column": i.column, "code": i.code,
-                           "message": i.message})
-            _err(f"{rel}:{i.line}:{i.column}: error: {i.message} [{i.code}] (not formatted)")
-            continue
-        assert raw is not None
-        if new.encode("utf-8") == raw:
-            continue
-        changed.append(rel)
-        if diff and format is TextJson.text:
-            sys.stdout.writelines(difflib.unified_diff(
-                text.splitlines(keepends=True), new.splitlines(keepends=True),
-                fromfile=f"a/{rel}", tofile=f"b/{rel}"))
-        if not dry:
-            storage.write_atomic(path, new)
+    done = reformat(session, files, dry=dry, diff=diff and format is TextJson.text)
+    for p in done.failed:
+        _err(f"{p.path}:{p.line}:{p.column}: error: {p.message} [{p.code}] (not formatted)")
+    sys.stdout.writelines(done.diffs)
     verb = "would reformat" if dry else "reformatted"
     if format is TextJson.json:
-        sys.stdout.write(json.dumps({"version": 1, "files": len(files), "changed": changed,
-                                     "written": not dry, "problems": failed},
+        failed = [{"path": p.path, "line": p.line, "column": p.column, "code": p.code, "message": p.message}
+                  for p in done.failed]
+        sys.stdout.write(json.dumps({"version": 1, "files": done.files, "changed": done.changed,
+                                     "written": done.written, "problems": failed},
                                     ensure_ascii=False, indent=2) + "\n")
     else:
         if check and not diff:
-            for rel in changed:
+            for rel in done.changed:
                 sys.stdout.write(f"{verb} {rel}\n")
         elif not dry:
-            for rel in changed:
+            for rel in done.changed:
                 _err(f"{verb} {rel}")
-        _err(f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}, "
-             f"{len(files) - len(changed) - len(failed)} already canonical"
-             + (f", {len(failed)} not parseable" if failed else ""))
+        n = len(done.changed)
+        _err(f"{n} file{'s' if n != 1 else ''} {verb}, {done.files - n - len(done.failed)} already canonical"
+             + (f", {len(done.failed)} not parseable" if done.failed else ""))
     # Exit 1 after rewriting too (the pre-commit convention): the commit that
     # ran the hook must be redone with the reformatted files.
-    if failed or changed:
+    if done.failed or done.changed:
         raise typer.Exit(ExitCode.INVALID)
-    del api
 
 
 # -- shared filters (list, summary, actors, export) --------------------------------
@@ -274,38 +249,24 @@ def _filter(session: Any, *, since: str | None, until: str | None, country: list
                               actor=actor or (), text=text or (), where=where or ())
 
 
-def _select(session: Any, *, public: bool, since: str | None, until: str | None,
+def _select(book: Any, *, public: bool, since: str | None, until: str | None,
             country: list[str] | None, act: list[str] | None, status: list[str] | None,
             tag: list[str] | None, right: list[str] | None, actor: list[str] | None,
             text: list[str] | None, where: list[str] | None, sort: str | None = None,
             limit: int | None = None, ids_only: bool = False) -> Any:
     """The records the shared filter options select, as (path, record) rows
     (with ids_only, records may hold nothing but their id)."""
-    from ledger import library as api
     from ledger.core import query
 
-    flt = _filter(session, since=since, until=until, country=country, act=act, status=status, tag=tag,
+    flt = _filter(book.session, since=since, until=until, country=country, act=act, status=status, tag=tag,
                   right=right, actor=actor, text=text, where=where)
-    order = query.parse_sort(session.schema, sort) if sort else None
-    # Streamed from the cache, narrowed by its index; public views need every
-    # record (links to withheld ones are dropped), so they narrow nothing.
-    found = api.select(session, None if public else flt)
-    _warn_unreadable(found)
-    if ids_only and not public and order is None:
-        quick = found.ids()
-        if quick is not None:
-            from itertools import islice
-
-            return quick if limit is None else islice(quick, limit)
-    rows: Any = found
+    order = query.parse_sort(book.schema, sort) if sort else None
     if public:
-        from ledger.core import redact
-
-        # Redact before filtering, so a search cannot match a withheld name.
-        withheld = redact.Withheld()
-        rows = list(redact.public_records(rows, withheld))
-        _err(withheld.summary())
-    return query.apply(rows, flt, order, limit)
+        view = book.public(flt, order, limit)
+        _err(view.summary)
+        return view.rows
+    _warn_unreadable(book.unreadable)
+    return book.select(flt, order, limit, ids_only=ids_only)
 
 
 # -- list / show ----------------------------------------------------------------
@@ -335,15 +296,13 @@ def list_(
     """
     from ledger.render import render
 
-    session = _session()
-    rows = _select(session, public=public, since=since, until=until, country=country, act=act,
+    rows = _select(_ledger(), public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where,
                    sort=sort, limit=limit, ids_only=format is ListFormat.ids)
     render("records", format.value, rows, _out())
 
 
-def _warn_unreadable(loaded: Any) -> None:
-    bad = loaded.unreadable
+def _warn_unreadable(bad: list[str]) -> None:
     if bad:
         _err(f"warning: {len(bad)} file{'s' if len(bad) != 1 else ''} could not be read and "
              f"{'are' if len(bad) != 1 else 'is'} left out ({', '.join(bad[:3])}"
@@ -366,22 +325,15 @@ def show(
                          "sources; exit 1 if the whole record is withheld.")] = False,
 ) -> None:
     """Show one incident, rendered for reading."""
-    from ledger import library as api
     from ledger.render import render
 
-    session = _session()
-    row = api.find_record(session, id)
+    book = _ledger()
     if public:
-        from ledger.core import redact
-
-        withheld = redact.Withheld()
-        ids = {str(r.get("id")) for _, r in api.iter_records(session) if redact.is_public(r)}
-        shown = redact.public_record(row[1], withheld, public_ids=ids)
-        if shown is None:
-            raise LedgerError(f"{row[1].get('id')} is {row[1].get('confidentiality')}: "
-                              "a public release leaves it out", exit_code=ExitCode.INVALID)
-        row = (row[0], shown)
-        _err(withheld.summary())
+        view = book.public_record(id)
+        _err(view.summary)
+        row = view.rows[0]
+    else:
+        row = book.find(id)
     render("record", format.value, row, _out())
 
 
@@ -497,14 +449,14 @@ def verify(
     """
     from functools import cache
 
-    from ledger import library as api
     from ledger.editing import evidence
     from ledger.render import render
     from ledger.store import files as storage
 
-    session = _session()
-    found = api.select(session)  # streamed: memory stays flat
-    _warn_unreadable(found)
+    book = _ledger()
+    session = book.session
+    found = book.records()  # streamed: memory stays flat
+    _warn_unreadable(book.unreadable)
 
     @cache
     def lookup(rel: str) -> storage.FileState:
@@ -546,21 +498,17 @@ def summary(
     from ledger.core.summary import count, resolve_keys
     from ledger.render import render
 
-    session = _session()
-    keys = resolve_keys(session.schema, by or ["year"])
+    book = _ledger()
+    keys = resolve_keys(book.schema, by or ["year"])
     if public:
-        rows = _select(session, public=public, since=since, until=until, country=country, act=act,
+        rows = _select(book, public=public, since=since, until=until, country=country, act=act,
                        status=status, tag=tag, right=right, actor=actor, text=text, where=where)
         counted = count(rows, keys)
     else:
-        from ledger import library as api
-
-        # Counted in the cache's index when it holds the keys and the whole filter.
-        found = api.select(session, _filter(session, since=since, until=until, country=country, act=act,
-                                            status=status, tag=tag, right=right, actor=actor, text=text,
-                                            where=where))
-        _warn_unreadable(found)
-        counted = found.count(keys)
+        _warn_unreadable(book.unreadable)
+        counted = book.count(keys, _filter(book.session, since=since, until=until, country=country,
+                                           act=act, status=status, tag=tag, right=right, actor=actor,
+                                           text=text, where=where))
     render("summary", format.value, counted, _out())
 
 
@@ -588,8 +536,7 @@ def actors(
     from ledger.core.actors import merge
     from ledger.render import render
 
-    session = _session()
-    rows = _select(session, public=public, since=since, until=until, country=country, act=act,
+    rows = _select(_ledger(), public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where)
     render("actors", format.value, merge(rows), _out())
 
@@ -654,17 +601,18 @@ def export(
         raise UsageError("--table is for --format csv", hint="json, jsonl and sqlite hold every table")
     if fmt is ExportFormat.sqlite and output is None:
         raise UsageError("--format sqlite needs --output FILE", hint="e.g. --output ledger.sqlite")
-    session = _session()
+    book = _ledger()
+    session = book.session
 
     def selected() -> Any:
-        return _select(session, public=public, since=since, until=until, country=country, act=act,
+        return _select(book, public=public, since=since, until=until, country=country, act=act,
                        status=status, tag=tag, right=right, actor=actor, text=text, where=where,
                        sort=sort, limit=limit)
 
     if fmt is ExportFormat.sqlite:
-        from ledger import __version__
         from ledger.core.schema import SUPPORTED_VERSION
         from ledger.core.tables import write_sqlite
+        from ledger.version import __version__
 
         assert output is not None
         meta = {"format_version": "1", "schema_version": str(SUPPORTED_VERSION),

@@ -12,7 +12,7 @@ import sys
 
 def main() -> None:
     if sys.argv[1:] == ["--version"]:
-        from ledger import __version__
+        from ledger.version import __version__
 
         sys.stdout.write(f"ledger {__version__}\n")
         return

@@ -21,9 +21,9 @@ from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
 from ledger.editing import compose, editor, template
 from ledger.editing import save as recording
 from ledger.editing.prompts import Prompter, Question
-from ledger.library import Session
 from ledger.store import files as storage
 from ledger.store import gitio
+from ledger.store.session import Session
 
 STATE_FILE = "answers.json"  # remembered answers, in the user's state folder
 STDIN = "-"
@@ -97,7 +97,7 @@ def _once_then(first: recording.Candidate, build: Callable[[], recording.Candida
 
 def _stdin(session: Session, io: Io) -> str:
     # One character past the limit tells a too-large document from one that fits.
-    return io.read_stdin(session.ledger.settings.max_file_size + 1)
+    return io.read_stdin(session.layout.settings.max_file_size + 1)
 
 
 def _from_document(session: Session, req: Request, ctx: compose.Context,
@@ -105,7 +105,7 @@ def _from_document(session: Session, req: Request, ctx: compose.Context,
     """The record in a document: stdin's text, or the file req.document names."""
     assert req.document is not None
     label = "<stdin>" if stdin is not None else req.document
-    limit = session.ledger.settings.max_file_size
+    limit = session.layout.settings.max_file_size
     raw = stdin.encode("utf-8") if stdin is not None else storage.read_document(Path(req.document), limit)
     if len(raw) > limit:
         return recording.Candidate("", "", [Problem(label, 1, 1, "file-too-large",
@@ -164,7 +164,7 @@ def _in_editor(session: Session, req: Request, ctx: compose.Context, io: Io,
                initial: str | None) -> recording.Candidate:
     if initial is None:
         # The copy is edited in incidents/ itself (see storage.edit_copy).
-        ref = session.schema_ref(session.ledger.incidents_dir / "new.yaml")
+        ref = session.schema_ref(session.layout.incidents_dir / "new.yaml")
         initial = template.new_record(session.schema, ref, compose.record_from_fields(req.fields))
     bodies: list[str] = []
 
@@ -183,7 +183,7 @@ def _in_editor(session: Session, req: Request, ctx: compose.Context, io: Io,
             return editor.Verdict([])
         return editor.Verdict([] if candidate.ok else candidate.problems, candidate)
 
-    edited = editor.edit(initial, session.ledger.incidents_dir, "new", judge, show=io.show,
+    edited = editor.edit(initial, session.layout.incidents_dir, "new", judge, show=io.show,
                          reopen=io.reopen())
     if edited.verdict.problems:
         raise LedgerError("the record does not validate; nothing was written", exit_code=ExitCode.INVALID)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ledger import library as api
 from ledger.core import yamlio
 from ledger.core.problems import ExitCode, LedgerError
 from ledger.editing import editor
 from ledger.editing import save as recording
 from ledger.editing.add import Io
 from ledger.store import files as storage
+from ledger.store.loader import Loader
+from ledger.store.session import Session
 
 
 @dataclass
@@ -28,12 +29,12 @@ class Change:
     changed: bool  # False: saved as it was, nothing written
 
 
-def find(session: api.Session, id_or_prefix: str) -> str:
+def find(session: Session, id_or_prefix: str) -> str:
     """The record's path (relative to the root).  A record too broken to
     parse has no id to find, so file names are tried too: `ledger edit` is
     how such a file gets fixed."""
     try:
-        return api.find_record(session, id_or_prefix)[0]
+        return Loader(session).find(id_or_prefix)[0]
     except LedgerError as exc:
         if exc.exit_code != ExitCode.INVALID:
             raise
@@ -46,10 +47,10 @@ def find(session: api.Session, id_or_prefix: str) -> str:
         return hits[0]
 
 
-def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
+def edit(session: Session, id_or_prefix: str, io: Io) -> Change:
     rel = find(session, id_or_prefix)
     path = session.root / rel
-    raw, problem = storage.read_record_bytes(session.ledger, path)
+    raw, problem = storage.read_record(session.layout, rel)
     if raw is None:
         assert problem is not None
         raise LedgerError(f"{rel}: {problem.message}")
@@ -70,7 +71,7 @@ def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
         if candidate.text == original:  # only layout changed, and fmt put it back
             return unchanged
         candidate.rid = path.stem
-        now, _ = storage.read_record_bytes(session.ledger, path)
+        now, _ = storage.read_record(session.layout, rel)
         # Someone (a git pull, another editor) changed the record meanwhile:
         # writing would silently undo their change, so keep ours aside instead.
         return editor.Verdict([], Change(candidate, changed=True), keep_copy=now != raw)
@@ -78,7 +79,7 @@ def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
     edited = editor.edit(original, path.parent, path.stem, judge, show=io.show, reopen=io.reopen())
     if edited.copy is not None:
         raise LedgerError(f"{rel} changed on disk while it was open in the editor; it was not overwritten",
-                          hint=f"your version is in {session.ledger.rel(edited.copy)}: compare the two, "
+                          hint=f"your version is in {session.layout.rel(edited.copy)}: compare the two, "
                                "then run `ledger edit` again",
                           exit_code=ExitCode.INVALID)
     result = edited.verdict.result
@@ -86,6 +87,16 @@ def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
         raise LedgerError(f"{rel} does not validate with these changes; it was not changed",
                           exit_code=ExitCode.INVALID)
     if result.changed:
-        storage.write_atomic(path, result.candidate.text)
+        from ledger.store import write
+
+        # Compared again under the write lock: a change made since the check
+        # above (a fmt, an evidence add) is kept, not overwritten.
+        try:
+            write.replace(session.root, rel, result.candidate.text, expected=raw)
+        except write.WriteConflict:
+            copy = storage.edit_copy(path.parent, path.stem, result.candidate.text)
+            raise LedgerError(f"{rel} changed on disk while it was open in the editor; it was not "
+                              "overwritten", hint=f"your version is in {session.layout.rel(copy)}: compare "
+                              "the two, then run `ledger edit` again", exit_code=ExitCode.INVALID) from None
         result.candidate.written = True
     return result

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from ledger.core.problems import ExitCode, LedgerError, UsageError
 
 if TYPE_CHECKING:
-    from ledger.library import Session
     from ledger.store.files import FileState
+    from ledger.store.session import Session
 
 EVIDENCE_DIR = "evidence"
 FAILED = frozenset({"missing", "mismatch", "outside", "not-a-file", "unreadable"})
@@ -191,11 +191,29 @@ def add(session: Session, id_or_prefix: str, file: Path, *, link: bool = False,
         confidential: bool = False, added_by: str = "",
         today: dt.date | None = None) -> Added:
     """Copy (or hard-link) file under evidence/<id>/ and record it as a source."""
-    from ledger import library as api
-    from ledger.store import files as storage
+    from ledger.store import write
 
-    today = today or dt.date.today()
-    rel_record, record = api.find_record(session, id_or_prefix)
+    # The whole read-change-write holds the ledger's write lock: evidence added
+    # from several processes at once all ends up in the record.
+    with write.locked(session.root):
+        return _add(session, id_or_prefix, file, link=link, title=title, type=type, captured=captured,
+                    confidential=confidential, added_by=added_by, today=today or dt.date.today())
+
+
+def _add(session: Session, id_or_prefix: str, file: Path, *, link: bool, title: str | None,
+         type: str | None, captured: str | None, confidential: bool, added_by: str,
+         today: dt.date) -> Added:
+    from ledger.core import ids
+    from ledger.store import files as storage
+    from ledger.store import write
+    from ledger.store.loader import Loader
+
+    rel_record, record = Loader(session).find(id_or_prefix)
+    if not ids.is_valid(record.get("id")):
+        # Never build a path from an id that could hold '/', '..' or upper case.
+        raise LedgerError(f"{rel_record}: its id {record.get('id')!r} is not a valid id; "
+                          "evidence is kept under evidence/<id>/", hint="run `ledger validate`",
+                          exit_code=ExitCode.INVALID)
     kind = _source_type(session, type)
     when = _captured(captured, today)
     if not file.is_file():
@@ -216,14 +234,14 @@ def add(session: Session, id_or_prefix: str, file: Path, *, link: bool = False,
         _append_source(session, rel_record, source, today)
     except BaseException:
         if copied:
-            storage.remove_file(session.root / rel)
+            write.remove(session.root, rel)
         raise
     return Added(rel_record, source["ref"], rel, digest, source["size"], copied)
 
 
 def _place(session: Session, incident: str, file: Path, digest: str, link: bool) -> tuple[str, bool]:
     """Where the file now is (relative to the root), and whether it was put there now."""
-    from ledger.store import files as storage
+    from ledger.store import write
 
     name = safe_name(file.name)
     stem, dot, suffix = name.rpartition(".") if "." in name[1:] else (name, "", "")
@@ -231,7 +249,7 @@ def _place(session: Session, incident: str, file: Path, digest: str, link: bool)
         candidate = name if n == 1 else f"{stem}-{n}{dot}{suffix}"
         rel = f"{EVIDENCE_DIR}/{incident}/{candidate}"
         try:
-            placed, actual = storage.place_file(file, session.root / rel, link=link)
+            placed, actual = write.place_copy(session.root, rel, file, link=link)
         except FileExistsError:
             continue  # another file holds this name: never overwrite it
         except OSError as exc:
@@ -240,7 +258,7 @@ def _place(session: Session, incident: str, file: Path, digest: str, link: bool)
                               hint=hint) from None
         if actual != digest:
             if placed:
-                storage.remove_file(session.root / rel)
+                write.remove(session.root, rel)
             raise LedgerError(f"{file} changed while it was being copied; try again")
         return rel, placed
     raise LedgerError(f"too many files named like {name} in {EVIDENCE_DIR}/{incident}/")
@@ -254,9 +272,10 @@ def _append_source(session: Session, rel_record: str, source: dict[str, Any],
     from ledger.core.fmt import FormatError, append_item, format_text
     from ledger.core.validate import check_record
     from ledger.store import files as storage
+    from ledger.store import write
 
     path = session.root / rel_record
-    raw, problem = storage.read_record_bytes(session.ledger, path)
+    raw, problem = storage.read_record(session.layout, rel_record)
     text = yamlio.decode(raw)[0] if raw is not None else None
     if raw is None or text is None:
         raise LedgerError(f"cannot read {rel_record}" + (f": {problem.message}" if problem else ""))
@@ -275,12 +294,7 @@ def _append_source(session: Session, rel_record: str, source: dict[str, Any],
         first = fresh[0]
         raise LedgerError(f"adding the source would make {rel_record} invalid: {first.message} "
                           f"[{first.code}]", exit_code=ExitCode.INVALID)
-    if storage.read_record_bytes(session.ledger, path)[0] != raw:
-        raise LedgerError(f"{rel_record} changed while evidence was being added; try again")
-    try:
-        storage.write_atomic(path, new)
-    except OSError as exc:
-        raise LedgerError(f"cannot write {rel_record}: {exc.strerror}") from None
+    write.replace(session.root, rel_record, new, expected=raw)
 
 
 def default_added_by(root: Path) -> str:

@@ -20,10 +20,11 @@ from typing import Any
 
 from ledger.core import ids, validate, yamlio
 from ledger.core.fmt import FormatError, format_text
-from ledger.core.problems import LedgerError, Problem
+from ledger.core.problems import ExitCode, LedgerError, Problem
 from ledger.editing import compose, template
-from ledger.library import Session
 from ledger.store import files as storage
+from ledger.store import write
+from ledger.store.session import Session
 
 # Exclusive-create collisions need the same date, slug and 4-character
 # suffix as a record written at the same moment; 20 in a row mean a bug.
@@ -60,7 +61,7 @@ class Saved:
 
 def known_ids(session: Session) -> dict[str, str]:
     """id -> path of every record, from file names (validate holds them equal)."""
-    return {p.stem: session.ledger.rel(p) for p in storage.iter_record_files(session.ledger)}
+    return {p.stem: session.layout.rel(p) for p in storage.iter_record_files(session.layout)}
 
 
 def document_text(data: Any) -> str:
@@ -70,7 +71,7 @@ def document_text(data: Any) -> str:
 
 def new_schema_ref(session: Session) -> str:
     # Every new record sits at incidents/<year>/, so all share one relative path.
-    return session.schema_ref(session.ledger.incidents_dir / "year" / "new.yaml")
+    return session.schema_ref(session.layout.incidents_dir / "year" / "new.yaml")
 
 
 def prepare(session: Session, text: str, ctx: compose.Context, known: dict[str, str], *,
@@ -112,7 +113,7 @@ def prepare(session: Session, text: str, ctx: compose.Context, known: dict[str, 
         return base
     date = state["date"]
     folder = ids.folder_for(date if isinstance(date, str) else "")
-    incidents = session.ledger.rel(session.ledger.incidents_dir)
+    incidents = session.layout.rel(session.layout.incidents_dir)
     base.rel = f"{incidents}/{folder}/{rid}.yaml"
     base.problems = check(session, base.rel, canonical, known, today=ctx.today)
     if label or positions is not None:
@@ -152,7 +153,7 @@ def write_new(session: Session, build: Callable[[], Candidate]) -> Candidate:
         if not candidate.ok:
             return candidate
         try:
-            storage.write_atomic(session.root / candidate.rel, candidate.text, create=True)
+            write.create(session.root, candidate.rel, candidate.text)
         except FileExistsError:
             if candidate.id_given:
                 candidate.problems.append(Problem(
@@ -206,3 +207,18 @@ def _commented(doc: Any) -> None:
 def _show(value: Any) -> str:
     text = value if isinstance(value, str) else repr(value)
     return f"'{text}'" if len(text) <= 60 else f"'{text[:57]}...'"
+
+
+def add_record(session: Session, record: dict[str, Any], *, slug: str | None = None) -> Candidate:
+    """The library's add: record completed, checked and written as a new file.
+    LedgerError (exit 1) naming every problem when it is not valid."""
+    from ledger.store import gitio
+
+    ctx = compose.Context(session.schema, dt.date.today(), gitio.author_name(session.root), slug)
+    text = document_text(record)
+    candidate = write_new(session, lambda: prepare(session, text, ctx, known_ids(session)))
+    if not candidate.written:
+        listed = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in candidate.problems if p.is_error)
+        raise LedgerError(f"the record was not written: {listed or 'it holds no fields'}",
+                          exit_code=ExitCode.INVALID)
+    return candidate

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import __version__
 from ledger.core.problems import Problem
 from ledger.render import Output, register
+from ledger.version import __version__
 
 # GitHub shows at most 10 error and 10 warning annotations per step; more are dropped silently.
 GITHUB_ANNOTATION_LIMIT = 10

@@ -1,84 +1,75 @@
 """Checking record files: one after another, or across processes when many.
 
-Each file is read once and checked (``validate.check_record``).  For the
-cache a file's outcome is packed where it was checked: its content id, its
-problems, the skeleton the cross-record checks read, and the record and its
-facets (``ledger.store.index``) already marshalled as the cache stores them, so
-the process gathering results only writes them.  Results come back in the
-order asked, so parallel and serial runs are identical.
+Each file is read once and checked (``validate.check_record``), and its
+outcome packed where it was checked, as the memo stores it: its blob id,
+its problems, the record, and its skeleton and facets
+(``ledger.core.facets``), so the process gathering results only stores
+them.  Results come back in the order asked, so parallel and serial runs
+are identical.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from ledger.store import files as storage
-
-if TYPE_CHECKING:
-    from ledger.core.problems import Problem
-    from ledger.core.validate import Checked
-    from ledger.library import Session
+from ledger.core.problems import Problem
+from ledger.store import files
+from ledger.store.session import Session
 
 # Below this many files to check, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
 _WORKER: dict[str, Any] = {}
 T = TypeVar("T")
 
-Outcome = tuple[str, "Checked"]  # (content id, the check)
-
 
 class Packed(NamedTuple):
-    """One file's check as the cache stores it."""
+    """One file's check as the memo stores it."""
 
-    cid: str
-    path: str
+    rel: str
+    blob: str | None  # None: the file could not be read
     problems: list[Problem]
-    skeleton: dict[str, Any] | None  # None: the file did not parse
-    data: bytes | None  # marshal of the record
-    facets: bytes | None  # marshal of its facets; None: not parsed, or not indexable
+    data: dict[str, Any] | None  # the record; None: it did not parse
+    facets: bytes | None  # marshal of (skeleton, facets); None: it did not parse
 
 
-def check_file(session: Session, rel: str, today: dt.date) -> Outcome:
-    """(content id, the check) of one file."""
-    from ledger.core.validate import Checked, check_record
+def skeleton(data: dict[str, Any]) -> dict[str, Any]:
+    """What the cross-record checks need of a record: far smaller than the record."""
+    out: dict[str, Any] = {k: data[k] for k in ("id", "related", "duplicate_of") if k in data}
+    sources = data.get("sources")
+    # Only evidence files matter; entries keep their places, which messages name.
+    if isinstance(sources, list) and any(isinstance(s, dict) and isinstance(s.get("file"), str)
+                                         for s in sources):
+        out["sources"] = [{k: s[k] for k in ("file", "sha256") if k in s}
+                          for s in sources if isinstance(s, dict)]
+    return out
+
+
+def check_file(session: Session, rel: str, today: dt.date, raw: bytes | None = None) -> Packed:
+    """Read (unless raw is given) and check one record file."""
+    from ledger.core import facets
+    from ledger.core.validate import check_record
     from ledger.store.cache import blob_id
-    from ledger.store.freshness import unread_id
 
-    raw, problem = storage.read_record_bytes(session.ledger, session.root / rel)
     if raw is None:
-        assert problem is not None
-        return unread_id(problem), Checked(rel, None, [problem])
-    return blob_id(raw), check_record(rel, raw, session.schema, today=today)
-
-
-def pack_file(session: Session, rel: str, today: dt.date) -> Packed:
-    """check_file, packed for the cache."""
-    import marshal
-
-    from ledger.store import index
-    from ledger.store.refresh import skeleton
-
-    cid, checked = check_file(session, rel, today)
+        raw, problem = files.read_record(session.layout, rel)
+        if raw is None:
+            assert problem is not None
+            return Packed(rel, None, [problem], None, None)
+    checked = check_record(rel, raw, session.schema, today=today)
     data = checked.data
-    if data is None:
-        return Packed(cid, rel, checked.problems, None, None, None)
-    facets = index.facets(data, index.summary_keys(session.schema))
-    return Packed(cid, rel, checked.problems, skeleton(data), marshal.dumps(data),
-                  None if facets is None else marshal.dumps(facets))
+    packed = None
+    if data is not None:
+        packed = marshal.dumps((skeleton(data), facets.facets(data, facets.summary_keys(session.schema))))
+    return Packed(rel, blob_id(raw), checked.problems, data, packed)
 
 
-def run_checks(session: Session, rels: list[str], today: dt.date) -> Iterator[Outcome]:
-    """check_file of each of rels, in their order; across processes when many."""
-    return _run(check_file, session, rels, today, len(rels))
-
-
-def run_packed(session: Session, rels: Iterable[str], today: dt.date, total: int) -> Iterator[Packed]:
-    """pack_file of each of rels (total of them, taken as they are needed),
-    in their order; across processes when many."""
-    return _run(pack_file, session, rels, today, total)
+def run_checks(session: Session, rels: Iterable[str], today: dt.date, total: int) -> Iterator[Packed]:
+    """check_file of each of rels (total of them), in their order; across processes when many."""
+    return _run(check_file, session, rels, today, total)
 
 
 def _run(job: Callable[[Session, str, dt.date], T], session: Session, rels: Iterable[str],
@@ -99,9 +90,7 @@ def _run(job: Callable[[Session, str, dt.date], T], session: Session, rels: Iter
 
 
 def _worker_init(root: str) -> None:
-    from ledger.library import Session
-
-    session = Session(storage.Ledger(Path(root), storage.load_settings(Path(root))))
+    session = Session(files.Layout(Path(root), files.load_settings(Path(root))))
     session.schema.vetted = True  # the parent compiled it before starting us
     _WORKER["session"] = session
 

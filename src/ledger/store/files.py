@@ -1,8 +1,8 @@
-"""The only module that touches the file system.
+"""Reading the ledger from the file system.
 
-Finding the ledger root, listing record files, reading bytes within limits
-and writing atomically all live here; everything else works on text and
-data handed to it.
+Finding the ledger root and its settings, the one walker that lists record
+files, and reading them without following links or blocking on special
+files.  Every rewrite of a file goes through ``ledger.store.write``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ import hashlib
 import os
 import stat
 import sys
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
 
@@ -29,13 +28,6 @@ DEFAULT_INCIDENTS = "incidents"
 # refused before it is read so memory stays bounded.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 RECORD_SUFFIXES = (".yaml", ".yml")
-# A folder holding more record files than this is listed as BUCKETS parts (by
-# a hash of the file name), each with its own digest: one changed file then
-# costs comparing its part of the listing, not the whole folder.  A part's key
-# is the folder, BUCKET_MARK and the part's number ("//" is never in a path).
-BUCKET_FILES = 4096
-BUCKETS = 64
-BUCKET_MARK = "//"
 
 
 @dataclass(frozen=True)
@@ -43,11 +35,10 @@ class Settings:
     schema: str = DEFAULT_SCHEMA
     incidents: str = DEFAULT_INCIDENTS
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    cache_dir: str = ".ledger-cache"
 
 
 @dataclass(frozen=True)
-class Ledger:
+class Layout:
     root: Path
     settings: Settings
 
@@ -63,11 +54,14 @@ class Ledger:
         """Path relative to the root, POSIX style, as printed in every message."""
         # Paths found by scanning the (resolved) root need no resolve(): that
         # costs an lstat per path component, per file.
-        text, root = str(path), str(self.root)
-        if path.is_absolute() and text.startswith(root + os.sep) and ".." not in path.parts:
+        # Links are not resolved: a link is reported as the link, never as
+        # what it points to.
+        text, root = os.path.abspath(path), str(self.root)
+        if text.startswith(root + os.sep):
             return text[len(root) + 1:].replace(os.sep, "/")
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
+        try:  # the root reached through a linked folder (/tmp -> /private/tmp)
+            parent = Path(os.path.realpath(os.path.dirname(text)))
+            return (parent / os.path.basename(text)).relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
 
@@ -78,7 +72,7 @@ def _is_root(folder: Path) -> bool:
     )
 
 
-def find_ledger(explicit: str | None = None, cwd: Path | None = None) -> Ledger:
+def find_ledger(explicit: str | None = None, cwd: Path | None = None) -> Layout:
     """--ledger DIR, else $LEDGER_DIR, else the nearest root at or above cwd."""
     given = explicit or os.environ.get("LEDGER_DIR") or None
     if given:
@@ -91,11 +85,11 @@ def find_ledger(explicit: str | None = None, cwd: Path | None = None) -> Ledger:
             raise LedgerError(
                 f"{given} is not a ledger: it has no {CONFIG_FILE} and no schema/ + incidents/",
                 hint="create one with `ledger init DIR`")
-        return Ledger(root, load_settings(root))
+        return Layout(root, load_settings(root))
     here = (cwd or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if _is_root(folder):
-            return Ledger(folder, load_settings(folder))
+            return Layout(folder, load_settings(folder))
     raise LedgerError(
         f"no ledger found at or above {here}",
         hint=f"run inside a ledger (a folder with {CONFIG_FILE}, or schema/ and incidents/), "
@@ -127,7 +121,7 @@ def load_settings(root: Path) -> Settings:
                     f"{CONFIG_FILE}: [ledger] {key} must be a {type(default).__name__}")
             values[key] = value
     settings = Settings(**values)
-    for key in ("schema", "incidents", "cache_dir"):
+    for key in ("schema", "incidents"):
         _inside(root, getattr(settings, key), f"{CONFIG_FILE}: [ledger] {key}")
     return settings
 
@@ -139,420 +133,197 @@ def _inside(root: Path, rel: str, what: str) -> Path:
     return target
 
 
-def iter_record_files(ledger: Ledger) -> Iterator[Path]:
-    """Every record file under incidents/, at any depth, in a stable order."""
+# -- the one walker -------------------------------------------------------------
+# Every command finds records here, and reads them through read_record: only
+# regular files inside the ledger are records.  A symbolic link (wherever it
+# points), a FIFO, a socket or a device named like a record is reported as
+# `file-not-regular` and never opened, so a record from a pull request can
+# neither make ledger read outside the ledger nor hang it.
+
+@dataclass(frozen=True)
+class Entry:
+    """One record file as the walker found it."""
+
+    rel: str  # POSIX path relative to the ledger root
+    kind: str  # "file", or what else it is: "symbolic link", "FIFO", "socket", "device", "other"
+
+    @property
+    def regular(self) -> bool:
+        return self.kind == "file"
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    # The directory entry's type (d_type) answers without a stat on most
+    # file systems; DirEntry falls back to lstat where it cannot.
+    if entry.is_symlink():
+        return "symbolic link"
+    if entry.is_file(follow_symlinks=False):
+        return "file"
+    try:
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError:
+        return "other"
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "other"
+
+
+def walk(ledger: Layout) -> list[Entry]:
+    """Every record file under incidents/, at any depth, sorted by path.
+
+    Hidden files and folders (a leading dot: .git, editor swap files) are
+    never records; folders that are symbolic links are not entered."""
     base = ledger.incidents_dir
-    if not base.is_dir():
-        raise LedgerError(f"{ledger.rel(base)}/ is missing",
+    try:
+        st = os.lstat(base)
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        raise LedgerError(f"{ledger.rel(base)}/ is missing" if st is None
+                          else f"{ledger.rel(base)} is not a folder",
                           hint="a ledger keeps its records in incidents/")
-    found = [Path(dirpath) / name for dirpath, name in _walk_records(base, onerror=_walk_error)]
-    found.sort(key=lambda p: p.relative_to(base).as_posix())
-    yield from found
-
-
-def record_names(ledger: Ledger) -> Iterator[str]:
-    """The name of every record file under incidents/ without its suffix (a
-    record's id), in no set order: no stat, no Path objects, for completion."""
-    return (name.rsplit(".", 1)[0] for _, name in _walk_records(ledger.incidents_dir))
-
-
-def _walk_records(base: Path, onerror: Any = None) -> Iterator[tuple[str, str]]:
-    """(folder, file name) of every record file under base."""
-    for dirpath, dirnames, filenames in os.walk(base, onerror=onerror):
-        # Hidden folders (.git, editor swap dirs) are never records.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.endswith(RECORD_SUFFIXES) and not name.startswith("."):
-                yield dirpath, name
-
-
-# (name, mtime_ns, size, inode, ctime_ns) of one record file: what says it is
-# unchanged without reading it.  ctime is part of it because, unlike mtime,
-# no user tool can set it back.
-Stat = tuple[str, int, int, int, int]
-
-
-class TreeScan:
-    """Every record file under incidents/ with its stat, by folder, and a
-    digest of each folder's listing (equal digests, an unchanged folder).
-
-    Each folder's listing is kept packed (marshal), a quarter of the memory
-    of its tuples, and unpacked only when read: a warm run only compares
-    digests, and a cold one reads a folder at a time."""
-
-    def __init__(self, packed: dict[str, bytes], digests: dict[str, str], count: int) -> None:
-        self.packed, self.digests, self.count = packed, digests, count
-
-    @classmethod
-    def of(cls, folders: dict[str, list[Stat]]) -> TreeScan:
-        packed: dict[str, bytes] = {}
-        for folder, entries in folders.items():
-            _add_listing(packed, folder, entries)
-        return cls(packed, _digests(packed), sum(map(len, folders.values())))
-
-    def listing(self, key: str) -> list[Stat]:
-        """[Stat, ...] of a listing (a folder relative to the root, POSIX, or
-        a part of one: see BUCKET_FILES), in directory order."""
-        import marshal
-
-        packed = self.packed.get(key)
-        return marshal.loads(packed) if packed is not None else []
-
-    def listings(self) -> Iterator[tuple[str, list[Stat]]]:
-        """(folder, listing) of every listing, one unpacked at a time (a large
-        folder comes in parts, each with the folder's name)."""
-        for key in self.packed:
-            yield folder_of(key), self.listing(key)
-
-    def key(self, folder: str, name: str) -> str:
-        """The key of the listing that holds (or would hold) folder/name."""
-        return folder if folder in self.packed else f"{folder}{BUCKET_MARK}{_bucket(name)}"
-
-
-def folder_of(key: str) -> str:
-    """The folder a listing's key names (the key itself, or the part's folder)."""
-    return key.split(BUCKET_MARK, 1)[0]
-
-
-def _bucket(name: str) -> int:
-    # crc32, not hash(): a part must hold the same files in every process.
-    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % BUCKETS
-
-
-T = TypeVar("T")
-
-
-def _parts(items: list[T], names: Iterable[str]) -> list[list[T]]:
-    """items (one for each of names, a large folder's files in directory
-    order) in the parts its listing is kept in, each in directory order."""
-    parts: list[list[T]] = [[] for _ in range(BUCKETS)]
-    for item, name in zip(items, names, strict=True):
-        parts[_bucket(name)].append(item)
-    return parts
-
-
-def _add_listing(found: dict[str, bytes], rel: str, entries: list[Stat]) -> None:
-    if len(entries) <= BUCKET_FILES:
-        if entries:
-            found[rel] = _pack(entries)
-        return
-    for b, part in enumerate(_parts(entries, (e[0] for e in entries))):
-        if part:
-            found[f"{rel}{BUCKET_MARK}{b}"] = _pack(part)
-
-
-def _pack(entries: list[Stat]) -> bytes:
-    import marshal
-
-    # marshal version 2 writes no back-references, so equal listings give equal bytes.
-    return marshal.dumps(entries, 2)
-
-
-def _digests(packed: dict[str, bytes]) -> dict[str, str]:
-    return {f: hashlib.sha1(b, usedforsecurity=False).hexdigest() for f, b in packed.items()}
-
-
-def code_stamp(package: Path) -> str:
-    """A digest of the name and content of every module in package (and its
-    subpackages): another build of the code, another stamp; the same code
-    installed elsewhere (a CI runner restoring the cache), the same stamp."""
-    h = hashlib.sha1(usedforsecurity=False)
-    stack = [(str(package), "")]
+    found: list[Entry] = []
+    stack = [(str(base), ledger.settings.incidents.strip("/"))]
     while stack:
         folder, rel = stack.pop()
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for e in entries:
-            if e.is_dir() and not e.name.startswith((".", "__")):
-                stack.append((e.path, f"{rel}{e.name}/"))
-            elif e.name.endswith(".py"):
-                with open(e.path, "rb") as f:
-                    h.update(f"{rel}{e.name}\0".encode() + f.read() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def scan_tree(ledger: Ledger, *, split: bool = False) -> TreeScan:
-    """The stat of every record file under incidents/.  One pass of scandir
-    and a tuple per file, no Path objects and no sorting: on a warm run over
-    a large ledger this stat of the tree is most of the work.
-
-    With split (for large ledgers) the work is shared out between this
-    process and forked helpers, a stat call each being mostly Python's own
-    work: on two cores that saves about a third.  Folders are shared out
-    whole, but for a folder too large for that (see LARGE_FOLDER_BYTES) this
-    process lists the names first and the stat of its parts is shared."""
-    base = ledger.incidents_dir
-    if not base.is_dir():
-        raise LedgerError(f"{ledger.rel(base)}/ is missing",
-                          hint="a ledger keeps its records in incidents/")
-    found: dict[str, bytes] = {}
-    root = (str(base), ledger.rel(base))
-    workers = min(os.cpu_count() or 1, 4) if split and _can_fork() else 1
-    if workers == 1:
-        count = _scan_folders([root], found)
-        return TreeScan(found, _digests(found), count)
-    # The top folder is read here, for the subfolders to share out.
-    count = 0
-    stack: list[tuple[str, str]] = []
-    units: list[Unit] = []
-    if _folder_size(root[0]) >= LARGE_FOLDER_BYTES:  # records kept in incidents/ itself
-        units += _units(*root, stack)
-    else:
-        count += _scan_folder(*root, found, stack)
-    stack, more = _plan(stack, workers)
-    units += more
-    helpers = min(workers, max(len(stack), len(units))) - 1
-    digests: dict[str, str] = {}
-    if helpers > 0:
-        shares = [(stack[i::helpers + 1], units[i::helpers + 1]) for i in range(helpers + 1)]
-        children = [_fork_scan(*share) for share in shares[1:]]
         try:
-            count += _scan_share(*shares[0], found)
-        finally:
-            results = [_collect(*child) for child in children]
-        for share, result in zip(shares[1:], results, strict=True):
-            if result is None:  # the helper failed: its share is scanned here
-                count += _scan_share(*share, found)
-                continue
-            if not result[0]:
-                raise LedgerError(str(result[1]))
-            _, theirs, n, listings = result
-            digests.update(theirs)
-            found.update(listings)
-            count += n
-    else:
-        count += _scan_share(stack, units, found)
-    digests.update(_digests({f: b for f, b in found.items() if f not in digests}))
-    return TreeScan(found, digests, count)
+            with os.scandir(folder) as it:
+                for entry in it:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, f"{rel}/{name}"))
+                    elif name.endswith(RECORD_SUFFIXES):
+                        found.append(Entry(f"{rel}/{name}", _kind(entry)))
+        except OSError as exc:
+            raise LedgerError(f"cannot read folder {ledger.rel(Path(folder))}: {exc.strerror}") from None
+    found.sort(key=lambda e: e.rel)
+    return found
 
 
-def _scan_folders(stack: list[tuple[str, str]], found: dict[str, bytes]) -> int:
-    """Scan the folders in stack (and below) into found; how many files."""
-    count = 0
-    while stack:
-        count += _scan_folder(*stack.pop(), found, stack)
-    return count
+def iter_record_files(ledger: Layout) -> Iterator[Path]:
+    """The path of every record file the walker finds (regular or not)."""
+    return (ledger.root / e.rel for e in walk(ledger))
 
 
-# -- sharing out the stat of large folders ---------------------------------------------
-
-# A folder is listed first and its parts shared out when its own size (the
-# bytes of its entries, on most file systems) is at least this, and it holds
-# more than its share of the tree: sharing out whole folders cannot balance
-# such a tree (all records in one folder).  Only a guess at where this pays:
-# a wrong one costs time, never a different answer.
-LARGE_FOLDER_BYTES = 256 * 1024
-
-# Files of one large folder to stat: (folder, key, names); key is the
-# listing's key (the folder, or one of its parts).
-Unit = tuple[str, str, list[str]]
+def record_names(ledger: Layout) -> Iterator[str]:
+    """The name of every record file without its suffix (a record's id), for completion."""
+    return (e.rel.rsplit("/", 1)[-1].rsplit(".", 1)[0] for e in walk(ledger))
 
 
-def _folder_size(folder: str) -> int:
-    try:
-        return os.stat(folder).st_size
-    except OSError:
-        return 0
+def not_regular(rel: str, kind: str) -> Problem:
+    return Problem(rel, 1, 1, "file-not-regular",
+                   f"is a {kind}, not a regular file: it is not read, and never rewritten",
+                   hint="a record must be a plain file inside the ledger; replace the link or "
+                        "special file with the record itself")
 
 
-def _plan(stack: list[tuple[str, str]], workers: int) -> tuple[list[tuple[str, str]], list[Unit]]:
-    """The folders to share out whole (their subfolders found as they are
-    scanned), and the parts of the large ones, to share out one by one."""
-    sizes = [_folder_size(folder) for folder, _ in stack]
-    total = sum(sizes)
-    small: list[tuple[str, str]] = []
-    units: list[Unit] = []
-    for (folder, rel), size in zip(stack, sizes, strict=True):
-        if size >= LARGE_FOLDER_BYTES and size * workers > total:
-            units += _units(folder, rel, small)
-        else:
-            small.append((folder, rel))
-    return small, units
-
-
-def _units(folder: str, rel: str, stack: list[tuple[str, str]]) -> list[Unit]:
-    """A large folder's names, listed here in directory order, in the parts
-    _add_listing would make of its listing; its subfolders go on stack."""
-    names = _names(folder, rel, stack)
-    if len(names) <= BUCKET_FILES:
-        return [(folder, rel, names)] if names else []
-    return [(folder, f"{rel}{BUCKET_MARK}{b}", part) for b, part in enumerate(_parts(names, names)) if part]
-
-
-def _names(folder: str, rel: str, stack: list[tuple[str, str]]) -> list[str]:
-    """The record files of a folder, in directory order, without a stat;
-    its subfolders go on stack."""
-    try:
-        with os.scandir(folder) as it:
-            return [entry.name for entry in _record_entries(it, folder, rel, stack)]
-    except OSError as exc:
-        raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
-
-
-def _record_entries(it: Iterator[os.DirEntry[str]], folder: str, rel: str,
-                    stack: list[tuple[str, str]]) -> Iterator[os.DirEntry[str]]:
-    """The record files of a folder being listed; its subfolders go on stack."""
-    for entry in it:
-        name = entry.name
-        if name.startswith("."):
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            stack.append((os.path.join(folder, name), f"{rel}/{name}"))
-        elif name.endswith(RECORD_SUFFIXES):
-            yield entry
-
-
-def _scan_share(stack: list[tuple[str, str]], units: list[Unit], found: dict[str, bytes]) -> int:
-    """Scan whole folders (and below) and the parts given; how many files."""
-    count = _scan_folders(list(stack), found)
-    for folder, key, names in units:
-        entries = _stat_names(folder, names)
-        if entries:
-            found[key] = _pack(entries)
-        count += len(entries)
-    return count
-
-
-def _stat_names(folder: str, names: list[str]) -> list[Stat]:
-    entries: list[Stat] = []
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError as exc:
-        raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
-    try:
-        stat_at = os.stat
-        for name in names:
-            try:
-                st = stat_at(name, dir_fd=fd)
-            except OSError:
-                continue  # vanished or a dangling link: not a record
-            entries.append((name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
-    finally:
-        os.close(fd)
-    return entries
-
-
-# A stat relative to the open folder (fstatat) skips looking up the folder's
-# path again for each file: about a tenth of a large scan.
-_BY_FD = os.scandir in os.supports_fd
-
-
-def _scan_folder(folder: str, rel: str, found: dict[str, bytes], stack: list[tuple[str, str]]) -> int:
-    entries: list[Stat] = []
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if _BY_FD else None
-        try:
-            with os.scandir(folder if fd is None else fd) as it:
-                for entry in _record_entries(it, folder, rel, stack):
-                    try:
-                        st = entry.stat()
-                    except OSError:
-                        continue  # vanished or a dangling link: not a record
-                    entries.append((entry.name, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns))
-        finally:
-            if fd is not None:
-                os.close(fd)
-    except OSError as exc:
-        raise LedgerError(f"cannot read folder {folder}: {exc.strerror}") from None
-    _add_listing(found, rel, entries)
-    return len(entries)
-
-
-def _can_fork() -> bool:
-    # fork() copies one thread only; with others running, a lock one of them
-    # holds could hang the copy.  Off Linux, fork() without exec() is unsafe.
-    threading = sys.modules.get("threading")
-    return sys.platform.startswith("linux") and (threading is None or threading.active_count() == 1)
-
-
-def _fork_scan(stack: list[tuple[str, str]], units: list[Unit]) -> tuple[int, int]:
-    """A helper process scanning a share; (pid, pipe to read its findings from)."""
-    import marshal
-
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the helper: scan, send, and leave without running any exit handler
-        status = 1
-        try:
-            os.close(read)
-            try:
-                mine: dict[str, bytes] = {}
-                n = _scan_share(stack, units, mine)
-                payload = marshal.dumps((True, _digests(mine), n, mine))
-            except LedgerError as exc:
-                payload = marshal.dumps((False, exc.message))
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
-    return pid, read
-
-
-def _collect(pid: int, read: int) -> tuple[Any, ...] | None:
-    """A helper's (True, digests, count, packed listings) or (False, error
-    message); None when it failed."""
-    import marshal
-
-    with os.fdopen(read, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    try:
-        result = marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return None
-    if status != 0 or not isinstance(result, tuple) or len(result) not in (2, 4):
-        return None
-    return result
-
-
-def _walk_error(exc: OSError) -> None:
-    raise LedgerError(f"cannot read folder {exc.filename}: {exc.strerror}")
-
-
-def resolve_paths(ledger: Ledger, paths: list[str]) -> list[Path]:
+def resolve_paths(ledger: Layout, paths: list[str]) -> list[Path]:
     """Expand command-line PATHs (files or folders) into record files."""
+    entries = None
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
-        if not p.exists():
+        if not (p.exists() or p.is_symlink()):
             raise UsageError(f"{raw}: no such file or folder")
-        p = p.resolve()
+        p = Path(os.path.abspath(p))
         if p != ledger.root and ledger.root not in p.parents:
             raise UsageError(f"{raw} is outside the ledger at {ledger.root}")
-        if p.is_dir():
-            sub = Ledger(ledger.root, ledger.settings)
-            out.extend(f for f in iter_record_files(sub)
-                       if f == p or p in f.parents)
+        if p.is_dir() and not p.is_symlink():
+            entries = walk(ledger) if entries is None else entries
+            out.extend(ledger.root / e.rel for e in entries
+                       if (ledger.root / e.rel) == p or p in (ledger.root / e.rel).parents)
         else:
             out.append(p)
     seen: set[Path] = set()
     return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
 
 
-def read_record_bytes(ledger: Ledger, path: Path) -> tuple[bytes | None, Problem | None]:
-    """The file's bytes, or a Problem saying why they cannot be used."""
-    rel = ledger.rel(path)
+_O_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def open_beneath(root: Path, rel: str, flags: int, mode: int = 0o666) -> int:
+    """os.open of root/rel that never follows a symbolic link, in the last
+    component or any folder on the way, and never leaves root: each folder is
+    opened relative to the one before (openat), so a link swapped in between
+    a check and the open cannot redirect it."""
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise OSError(errno.EINVAL, "not a plain path inside the ledger", rel)
+    fd = os.open(root, _O_DIR)
     try:
-        size = path.stat().st_size
-        if size > ledger.settings.max_file_size:
-            return None, Problem(
-                rel, 1, 1, "file-too-large",
-                f"file is {size / 1048576:.1f} MB; a record may be at most "
-                f"{ledger.settings.max_file_size / 1048576:.1f} MB",
-                hint="keep large material in evidence files, not in the record")
-        with path.open("rb") as fh:
-            # One byte past what stat() said shows whether the file grew since
-            # (asking for the whole limit would allocate it for every file).
-            data = fh.read(size + 1)
-            if len(data) > size:
-                data += fh.read(ledger.settings.max_file_size + 1 - len(data))
+        for part in parts[:-1]:
+            inner = os.open(part, _O_DIR | _NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(parts[-1], flags | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), mode, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def read_beneath(root: Path, rel: str, limit: int) -> bytes:
+    """The bytes of the regular file root/rel (see open_beneath), at most limit
+    + 1 of them.  A FIFO is opened without blocking and refused; OSError with
+    errno ELOOP for a link, EFTYPE-like EINVAL for anything not regular."""
+    fd = open_beneath(root, rel, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", rel)
+        chunks: list[bytes] = []
+        got = 0
+        # One byte past what fstat said shows whether the file grew meanwhile.
+        want = min(st.st_size, limit) + 1
+        while got < limit + 1:
+            chunk = os.read(fd, max(want - got, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_record(ledger: Layout, rel: str) -> tuple[bytes | None, Problem | None]:
+    """A record file's bytes, or a Problem saying why they cannot be used."""
+    limit = ledger.settings.max_file_size
+    try:
+        data = read_beneath(ledger.root, rel, limit)
     except OSError as exc:
-        return None, Problem(rel, 0, 0, "file-unreadable", f"cannot read file: {exc.strerror}")
-    if len(data) > ledger.settings.max_file_size:
-        return None, Problem(rel, 1, 1, "file-too-large", "file is larger than the size limit")
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR) or (exc.errno == errno.EINVAL and exc.strerror
+                                                         == "not a regular file"):
+            return None, not_regular(rel, _lkind(ledger.root / rel))
+        return None, Problem(rel, 1, 1, "file-unreadable", f"cannot read file: {exc.strerror}")
+    if len(data) > limit:
+        return None, Problem(
+            rel, 1, 1, "file-too-large",
+            f"file is larger than {limit / 1048576:.1f} MB, the most a record may be",
+            hint="keep large material in evidence files, not in the record")
     return data, None
+
+
+def _lkind(path: Path) -> str:
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return "other"
+    for test, kind in ((stat.S_ISLNK, "symbolic link"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"), (stat.S_ISDIR, "folder")):
+        if test(mode):
+            return kind
+    return "path through a symbolic link"
+
+
+def read_record_bytes(ledger: Layout, path: Path) -> tuple[bytes | None, Problem | None]:
+    """read_record for a path (absolute, or relative to the current folder)."""
+    return read_record(ledger, ledger.rel(path))
 
 
 def read_text(path: Path) -> str:

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger import library as api
 from ledger.core import diff, yamlio
 from ledger.core.problems import ExitCode, LedgerError, Problem
 from ledger.store import files as storage
 from ledger.store import gitio
+from ledger.store.loader import Loader
+from ledger.store.session import Session
 
 WORKTREE = "WORKTREE"  # the "to" side of a diff against the files on disk
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
@@ -62,12 +63,12 @@ class _Where:
                 and not any(part.startswith(".") for part in below))
 
 
-def _where(session: api.Session) -> _Where:
+def _where(session: Session) -> _Where:
     repo = gitio.find_repo(session.root)
     try:
-        incidents = session.ledger.incidents_dir.resolve().relative_to(repo.top.resolve()).as_posix()
+        incidents = session.layout.incidents_dir.resolve().relative_to(repo.top.resolve()).as_posix()
     except ValueError:
-        incidents = repo.prefix + session.ledger.settings.incidents.strip("/")
+        incidents = repo.prefix + session.layout.settings.incidents.strip("/")
     return _Where(repo, incidents)
 
 
@@ -108,7 +109,7 @@ class Diff:
     warnings: list[str] = field(default_factory=list)
 
 
-def diff_ledger(session: api.Session, spec: str | None) -> Diff:
+def diff_ledger(session: Session, spec: str | None) -> Diff:
     """Compare the ledger's records between two revisions, or a revision and
     the working tree (staged and unstaged changes, and new files)."""
     where = _where(session)
@@ -125,7 +126,7 @@ def diff_ledger(session: api.Session, spec: str | None) -> Diff:
         old_label = old_commit[:12]
     new_label = rng.new if rng.new is not None else WORKTREE
 
-    max_size = session.ledger.settings.max_file_size
+    max_size = session.layout.settings.max_file_size
     problems: list[Problem] = []
     memo: dict[bytes, Parsed] = {}
     old_tree = _record_tree(where, old_commit)
@@ -135,15 +136,15 @@ def diff_ledger(session: api.Session, spec: str | None) -> Diff:
         new_versions = _blob_versions(where, {p: new_tree[p] for p in differ if p in new_tree},
                                       new_label, max_size, problems, memo)
     else:
-        on_disk = {repo.prefix + session.ledger.rel(p): p
-                   for p in storage.iter_record_files(session.ledger)}
+        on_disk = {repo.prefix + session.layout.rel(p): p
+                   for p in storage.iter_record_files(session.layout)}
         differ = on_disk.keys() ^ old_tree.keys()
         if old_commit is not None:
             differ |= {p for p in gitio.changed_in_worktree(repo, old_commit, where.incidents)
                        if where.is_record(p)}
         new_versions = []
         for top_path in sorted(differ & on_disk.keys()):
-            raw, problem = storage.read_record_bytes(session.ledger, on_disk[top_path])
+            raw, problem = storage.read_record_bytes(session.layout, on_disk[top_path])
             version, bad = parse_version(where.ledger_path(top_path), raw, problem, new_label, memo)
             new_versions.append(version)
             problems += [bad] if bad else []
@@ -209,7 +210,7 @@ class Log:
     problems: list[Problem] = field(default_factory=list)
 
 
-def record_log(session: api.Session, id_or_prefix: str) -> Log:
+def record_log(session: Session, id_or_prefix: str) -> Log:
     """The commits that touched one record, newest first, following renames;
     a removed record is found in history by its full id."""
     where = _where(session)
@@ -243,16 +244,16 @@ def record_log(session: api.Session, id_or_prefix: str) -> Log:
     return log
 
 
-def _locate(session: api.Session, where: _Where, id_or_prefix: str) -> tuple[str, str]:
+def _locate(session: Session, where: _Where, id_or_prefix: str) -> tuple[str, str]:
     """(id, path from the repository top) of a record now or in the history."""
     rid = id_or_prefix.strip().removesuffix(".yaml").rsplit("/", 1)[-1]
     # Ids are file names: a full id finds its file without reading every record,
     # even when it does not parse now.
-    named = [p for p in storage.iter_record_files(session.ledger) if p.name.rsplit(".", 1)[0] == rid]
+    named = [p for p in storage.iter_record_files(session.layout) if p.name.rsplit(".", 1)[0] == rid]
     if named:
-        return rid, where.repo.prefix + session.ledger.rel(named[0])
+        return rid, where.repo.prefix + session.layout.rel(named[0])
     try:
-        rel, data = api.find_record(session, id_or_prefix)  # a prefix of an id
+        rel, data = Loader(session).find(id_or_prefix)  # a prefix of an id
         return str(data.get("id", rid)), where.repo.prefix + rel
     except LedgerError as exc:
         if exc.exit_code != ExitCode.INVALID:

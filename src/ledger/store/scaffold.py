@@ -9,13 +9,14 @@ existing repository never clobbers its set-up; the ones kept are reported.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from ledger.core.problems import ExitCode, LedgerError, UsageError
 from ledger.store import files as storage
-from ledger.store import gitio
+from ledger.store import gitio, write
 
 # Path in the new ledger -> package data file ("" = an empty file).
 LEDGER_FILES = {
@@ -58,9 +59,16 @@ def init(folder: Path) -> Initialized:
                           hint="move it away, or run init in another folder", exit_code=ExitCode.INVALID)
     done = Initialized(root)
     done.kept = storage.existing(root, PROJECT_FILES)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LedgerError(f"cannot make {folder}: {exc.strerror}") from None
+    root = Path(os.path.realpath(root))
     for rel, name in {**LEDGER_FILES, **PROJECT_FILES}.items():
         if rel not in done.kept:
-            storage.write_atomic(root / rel, _data(name), create=True)
+            # Through the one write path: never through a link (a .github that
+            # points elsewhere), never over a file.
+            write.create(root, rel, _data(name))
             done.created.append(rel)
     if gitio.inside_work_tree(root):
         done.git = "existing"

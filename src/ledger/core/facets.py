@@ -1,21 +1,20 @@
-"""What the cache indexes about each record, so list and summary can narrow
-and count in SQL instead of unpacking every record.
+"""What the memo keeps about each record, so list and summary can narrow
+and count without unpacking every record.
 
 Two kinds of facets are written when a record is checked:
 
 - filter facets, the values :class:`ledger.core.query.Filter` tests, extracted the
   way it extracts them (country and tags folded, act types, status, rights,
-  the EDTF date bounds as day ordinals).  The SQL built from them is only a
+  the EDTF date bounds as day ordinals).  Testing them is only a
   prefilter: records it lets through still go through ``Filter.matches``, so
   the filter's meaning lives in query.py alone.  It must never drop a record
   the filter would keep; tests compare it with the unindexed answer.
 - summary buckets, computed by summary.py's own keys (``Key.values``), so a
-  count made in SQL buckets exactly as ``summary.count`` does.  A record
+  count made from facets buckets exactly as ``summary.count`` does.  A record
   with no value for a key gets a NO_VALUE row: the "(none)" bucket.
 
-A record whose facets cannot be stored (a value SQLite cannot hold as text)
-is written without facets and marked unindexed; it is then always a
-candidate, and summaries fall back to counting in Python.
+A record whose facets cannot be made (a bucket that is not text) has none;
+it is then always a candidate, and summaries count from the records.
 """
 
 from __future__ import annotations
@@ -72,12 +71,6 @@ def facets(record: dict[str, Any], keys: Sequence[Key]) -> list[Facet] | None:
             if value is not None and not isinstance(value, str):
                 return None
             out.append((field, NO_VALUE if value is None else value))
-    for _, value in out:
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:  # a lone surrogate (from a \\ud800 escape)
-                return None
     return out
 
 
@@ -94,6 +87,27 @@ class Prefilter:
     @property
     def empty(self) -> bool:
         return not self.groups and self.since is None and self.until is None
+
+    def admits(self, facets: Sequence[Facet] | None) -> bool:
+        """Whether a record with these facets may pass (None: not indexed, so it may)."""
+        if facets is None or self.empty:
+            return True
+        have: dict[int, set[Any]] = {}
+        for field, value in facets:
+            have.setdefault(field, set()).add(value)
+        for field, values in self.groups:
+            if not have.get(field, set()).intersection(values):
+                return False
+        if self.since is not None or self.until is not None:
+            # As Filter._in_window: a missing bound is an open end, no date at all never matches.
+            lower, upper = have.get(LOWER), have.get(UPPER)
+            if not lower and not upper:
+                return False
+            if self.until is not None and lower and min(lower) > self.until:
+                return False
+            if self.since is not None and upper and max(upper) < self.since:
+                return False
+        return True
 
 
 def prefilter(flt: Filter | None) -> Prefilter:
