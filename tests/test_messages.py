@@ -31,7 +31,8 @@ def _place(root: Path, name: str, text: str) -> Path:
 
 def test_each_missing_field_is_named_once(ledger_dir: Path) -> None:
     _place(ledger_dir, "bare.yaml", "title: x\ndate: 2020-04\n")
-    problems = [p for p in _validate_json(ledger_dir, str(ledger_dir / "incidents/bare.yaml")) if p["code"] == "schema-required"]
+    found = _validate_json(ledger_dir, str(ledger_dir / "incidents/bare.yaml"))
+    problems = [p for p in found if p["code"] == "schema-required"]
     assert sorted(p["message"] for p in problems) == [f"missing required field '{n}'" for n in TOP_REQUIRED]
     assert {(p["pointer"], p["line"]) for p in problems} == {("", 1)}
     assert all(p["hint"] for p in problems)
@@ -123,8 +124,8 @@ def test_yaml_syntax_errors_come_with_a_hint(ledger_dir: Path, text: str, says: 
 def test_missing_evidence_comes_with_a_hint(ledger_dir: Path) -> None:
     path = ledger_dir / "incidents" / "2020" / SHAMSHET.name
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^(    language: en)$", r"\1\n    file: evidence/gone.pdf\n    sha256: " + "0" * 64, text,
-                  count=1)
+    evidence = r"\1\n    file: evidence/gone.pdf\n    sha256: " + "0" * 64
+    text = re.sub(r"(?m)^(    language: en)$", evidence, text, count=1)
     path.write_text(text, encoding="utf-8")
     [problem] = [p for p in _validate_json(ledger_dir) if p["code"] == "evidence-missing"]
     assert "relative to the ledger root" in problem["hint"]
