@@ -256,7 +256,10 @@ class Selection:
         from ledger.store.cache import narrowing
 
         pre = index.prefilter(self.flt)
-        if self._cache is not None and pre.exact and index.countable(self.session.schema, keys):
+        # Time buckets are counted in Python: the index's month/year buckets
+        # predate the series with zeros and the imprecise buckets.
+        if (self._cache is not None and pre.exact and index.countable(self.session.schema, keys)
+                and not any(k.chronological for k in keys)):
             try:
                 if not self._cache.unindexed(self._tree):
                     total, cells, margins = self._cache.count(

@@ -6,7 +6,7 @@ import csv
 import json
 from typing import Any
 
-from ledger.core.summary import Summary, Value
+from ledger.core.summary import Key, Summary, Value, describe_bucket
 from ledger.render import Output, register
 
 NONE_LABEL = "(none)"
@@ -15,8 +15,10 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 _FULL = "█"
 
 
-def _label(value: Value) -> str:
-    return NONE_LABEL if value is None else str(value)
+def _label(value: Value, key: Key) -> str:
+    if value is None:
+        return NONE_LABEL
+    return describe_bucket(value) if key.chronological else str(value)
 
 
 def _note(summary: Summary) -> str:
@@ -59,7 +61,7 @@ def _md(text: str) -> str:
 def render_markdown(summary: Summary, out: Output, **_: Any) -> None:
     if len(summary.keys) == 1:
         header = [summary.by[0], "count"]
-        body = [[_label(combo[0]), str(n)] for combo, n in summary.rows]
+        body = [[_label(combo[0], summary.keys[0]), str(n)] for combo, n in summary.rows]
         align = ["---", "---:"]
     else:
         header, body = _pivot(summary)
@@ -77,8 +79,9 @@ def _pivot(summary: Summary) -> tuple[list[str], list[list[str]]]:
     """
     rows, cols = summary.order
     first, second = summary.margins
-    header = [f"{summary.by[0]} \\ {summary.by[1]}", *(_label(c) for c in cols), "total"]
-    body = [[_label(r), *(_cell(summary.cells.get((r, c), 0)) for c in cols), str(first[r])]
+    down, across = summary.keys
+    header = [f"{summary.by[0]} \\ {summary.by[1]}", *(_label(c, across) for c in cols), "total"]
+    body = [[_label(r, down), *(_cell(summary.cells.get((r, c), 0)) for c in cols), str(first[r])]
             for r in rows]
     body.append(["total", *(str(second[c]) for c in cols), str(summary.total)])
     return header, body
@@ -117,7 +120,7 @@ def render_table(summary: Summary, out: Output, **_: Any) -> None:
             console.print(table)
     else:
         rows = summary.rows
-        labels = [_label(combo[0]) for combo, _n in rows]
+        labels = [_label(combo[0], summary.keys[0]) for combo, _n in rows]
         largest = max((n for _c, n in rows), default=0)
         label_width = min(max([len(summary.by[0]), *map(len, labels)]), max(12, console.width // 3))
         count_width = max(len("count"), len(str(largest)))
