@@ -158,7 +158,8 @@ def test_table_shows_bars_scaled_to_the_largest(syn: tuple[Path, list[Record]]) 
     assert f"{len(syn[1])} incidents" in out
 
 
-def test_pivot_table_has_totals(syn: tuple[Path, list[Record]]) -> None:
+def test_pivot_table_has_totals(syn: tuple[Path, list[Record]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # room for the whole table
     out = summary(syn, "--by", "status", "--by", "act").stdout
     counts = expected_counts(syn[1], ["status"])
     lines = {line.split()[0]: line.split() for line in out.splitlines() if line.split()}
