@@ -266,12 +266,18 @@ PublicOpt = Annotated[bool, typer.Option(
 def _filter(session: Any, *, since: str | None, until: str | None, country: list[str] | None,
             act: list[str] | None, status: list[str] | None, tag: list[str] | None,
             right: list[str] | None, actor: list[str] | None, text: list[str] | None,
-            where: list[str] | None) -> Any:
+            where: list[str] | None, public: bool = False) -> Any:
     from ledger.core import query
 
-    return query.build_filter(session.schema, since=since, until=until, country=country or (),
-                              act=act or (), status=status or (), tag=tag or (), right=right or (),
-                              actor=actor or (), text=text or (), where=where or ())
+    flt = query.build_filter(session.schema, since=since, until=until, country=country or (),
+                             act=act or (), status=status or (), tag=tag or (), right=right or (),
+                             actor=actor or (), text=text or (), where=where or ())
+    if flt.actors and not public:  # a public view widens from the redacted records (_select)
+        from ledger import library as api
+        from ledger.core.actors import widen
+
+        flt = widen(flt, api.select(session))
+    return flt
 
 
 def _select(session: Any, *, public: bool, since: str | None, until: str | None,
@@ -285,7 +291,7 @@ def _select(session: Any, *, public: bool, since: str | None, until: str | None,
     from ledger.core import query
 
     flt = _filter(session, since=since, until=until, country=country, act=act, status=status, tag=tag,
-                  right=right, actor=actor, text=text, where=where)
+                  right=right, actor=actor, text=text, where=where, public=public)
     order = query.parse_sort(session.schema, sort) if sort else None
     # Streamed from the cache, narrowed by its index; public views need every
     # record (links to withheld ones are dropped), so they narrow nothing.
@@ -305,6 +311,9 @@ def _select(session: Any, *, public: bool, since: str | None, until: str | None,
         withheld = redact.Withheld()
         rows = list(redact.public_records(rows, withheld))
         _err(withheld.summary())
+        from ledger.core.actors import widen
+
+        flt = widen(flt, rows)
     return query.apply(rows, flt, order, limit)
 
 
@@ -541,7 +550,10 @@ def summary(
 
     Counts incidents, not acts: an incident with an arrest and a charge counts
     once under each act type.  month and year take the start of the
-    incident's date.  Incidents without a value count under (none).
+    incident's date, with every month or year from the first to the last
+    (zeros included); an incident dated less precisely than the bucket counts
+    apart, e.g. under 2020-XX ("2020, month unknown").  Incidents without a
+    value count under (none).
     """
     from ledger.core.summary import count, resolve_keys
     from ledger.render import render
