@@ -256,8 +256,8 @@ class Selection:
         from ledger.store.cache import narrowing
 
         pre = index.prefilter(self.flt)
-        # Time buckets are counted in Python: the index's month/year buckets
-        # predate the series with zeros and the imprecise buckets.
+        # Time keys are counted in Python: an index built by an earlier version
+        # holds the old month/year buckets (2020-01 for a year-only date).
         if (self._cache is not None and pre.exact and index.countable(self.session.schema, keys)
                 and not any(k.chronological for k in keys)):
             try:
