@@ -74,6 +74,7 @@ def test_csv_act_rows_name_the_actors(syn: tuple[Path, list[Record]]) -> None:
 
 def test_sqlite_database(syn: tuple[Path, list[Record]], tmp_path: Path) -> None:
     db = tmp_path / "out" / "ledger.sqlite"
+    db.parent.mkdir()  # export never creates folders
     result = export(syn, "--output", str(db))  # format from the suffix
     assert result.exit_code == 0, result.stderr
     assert [p.name for p in db.parent.iterdir()] == ["ledger.sqlite"]  # no temporary left behind

@@ -325,8 +325,8 @@ def test_table_fits_and_shows_the_columns(syn: Ledger, monkeypatch: pytest.Monke
     monkeypatch.setenv("COLUMNS", width)
     out = syn.run("list", "--country", "uz").stdout
     assert max(len(line) for line in out.splitlines()) <= int(width)
-    for column in ("id", "date", "country", "acts", "title"):
-        assert column in out.splitlines()[1]
+    shown = ("id", "date", "country", "acts", "title") if width == "120" else ("id", "date", "title")
+    assert out.splitlines()[0].split() == list(shown)
     n = len(syn.expect(lambda r: r["location"]["country"] == "UZ"))
     assert f"{n} incidents" in out
 

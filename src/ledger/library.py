@@ -18,7 +18,7 @@ fast path answers), never in the CLI.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,15 +88,25 @@ class Ledger:
 
     def records(self, filter: Filter | None = None) -> Iterator[Row]:
         """(path, record) of each record the filter keeps (all without one), in path order."""
-        return self.loader.select(filter)
+        return self.loader.select(self._widen(filter))
+
+    def _widen(self, filter: Filter | None, rows: Iterable[Row] | None = None) -> Filter | None:
+        """--actor finds every incident of each merged actor a name matches, as
+        `ledger actors` merges them (rows: the records to merge, default all)."""
+        if filter is None or not filter.actors:
+            return filter
+        from ledger.core.actors import widen
+
+        return widen(filter, rows if rows is not None else self.loader.select(None))
 
     def ids(self, filter: Filter | None = None) -> Iterator[Row]:
         """(path, {"id": id}) of each record the filter keeps, without unpacking
         records where the memo's facets answer the filter."""
+        filter = self._widen(filter)
         quick = self.loader.ids(filter)
         if quick is not None:
             return quick
-        return ((p, {"id": r["id"]} if "id" in r else {}) for p, r in self.records(filter))
+        return ((p, {"id": r["id"]} if "id" in r else {}) for p, r in self.loader.select(filter))
 
     def select(self, filter: Filter | None = None, order: Order | None = None,
                limit: int | None = None, *, ids_only: bool = False) -> Iterator[Row]:
@@ -124,7 +134,7 @@ class Ledger:
 
     def count(self, keys: Sequence[Key], filter: Filter | None = None) -> Summary:
         """summary.count of the records the filter keeps."""
-        return self.loader.count(keys, filter)
+        return self.loader.count(keys, self._widen(filter))
 
     # -- checking ------------------------------------------------------------
 
@@ -149,6 +159,8 @@ class Ledger:
 
         withheld = redact.Withheld()
         rows = list(redact.public_records(self._from_files(), withheld))
+        # Widened from the redacted records, so a withheld alias cannot widen a public search.
+        filter = self._widen(filter, rows)
         picked: Iterator[Row] = iter(rows) if filter is None else query.select(rows, filter)
         if order is not None:
             picked = iter(query.sort_rows(picked, order))

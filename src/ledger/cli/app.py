@@ -493,7 +493,10 @@ def summary(
 
     Counts incidents, not acts: an incident with an arrest and a charge counts
     once under each act type.  month and year take the start of the
-    incident's date.  Incidents without a value count under (none).
+    incident's date, with every month or year from the first to the last
+    (zeros included); an incident dated less precisely than the bucket counts
+    apart, e.g. under 2020-XX ("2020, month unknown").  Incidents without a
+    value count under (none).
     """
     from ledger.core.summary import count, resolve_keys
     from ledger.render import render
@@ -557,11 +560,6 @@ class ExportTable(str, Enum):
     sources = "sources"
 
 
-_EXPORT_SUFFIXES = {".csv": ExportFormat.csv, ".jsonl": ExportFormat.jsonl, ".ndjson": ExportFormat.jsonl,
-                    ".json": ExportFormat.json, ".sqlite": ExportFormat.sqlite,
-                    ".sqlite3": ExportFormat.sqlite, ".db": ExportFormat.sqlite}
-
-
 @app.command()
 def export(
     format: Annotated[ExportFormat | None, typer.Option(
@@ -577,6 +575,8 @@ def export(
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
     text: TextOpt = None, where: WhereOpt = None, sort: SortOpt = None, limit: LimitOpt = None,
     public: PublicOpt = False,
+    allow_invalid: Annotated[bool, typer.Option(
+        "--allow-invalid", help="With --public: export even while some records are invalid.")] = False,
 ) -> None:
     """Export records for analysis or release: CSV, JSON Lines, JSON or SQLite.
 
@@ -584,11 +584,14 @@ def export(
     actor_names, sources, interventions, tags, rights, related, meta) that
     opens in sqlite3, Datasette, DuckDB or pandas.  --public leaves out
     restricted and confidential records and every confidential actor and
-    source.  An existing FILE is never replaced without --force.
+    source.  An existing FILE is never replaced without --force, and its
+    folder must exist.  Invalid records are exported with a warning; --public
+    refuses while any record is invalid, unless --allow-invalid.
     """
     import contextlib
     import datetime as dt
 
+    from ledger import exporting
     from ledger.core.problems import UsageError
     from ledger.render import Output, render
     from ledger.render.export import Export
@@ -596,13 +599,16 @@ def export(
 
     if output is not None and str(output) == "-":
         output = None
-    fmt = format or (_EXPORT_SUFFIXES.get(output.suffix.lower()) if output else None) or ExportFormat.jsonl
+    if output is not None:
+        exporting.check_destination(output)
+    fmt = ExportFormat(exporting.choose_format(format.value if format else None, output))
     if table is not None and fmt is not ExportFormat.csv:
         raise UsageError("--table is for --format csv", hint="json, jsonl and sqlite hold every table")
     if fmt is ExportFormat.sqlite and output is None:
         raise UsageError("--format sqlite needs --output FILE", hint="e.g. --output ledger.sqlite")
     book = _ledger()
     session = book.session
+    exporting.check_validity(book.check(), public=public, allow_invalid=allow_invalid, warn=_err)
 
     def selected() -> Any:
         return _select(book, public=public, since=since, until=until, country=country, act=act,

@@ -10,13 +10,17 @@ another joins all three.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.core import model
 from ledger.core.normalize import fold
+
+if TYPE_CHECKING:
+    from ledger.core.query import Filter
 
 ROLES = ("victim", "perpetrator", "other")
 _ROLE_FIELDS = {"victims": "victim", "perpetrators": "perpetrator"}
@@ -138,3 +142,15 @@ def as_json(actors: list[Actor]) -> dict[str, Any]:
                             for p in a.appearances],
         } for a in actors],
     }
+
+
+def widen(flt: Filter, rows: Iterable[tuple[str, dict[str, Any]]]) -> Filter:
+    """The filter with --actor matching every incident of each merged actor a
+    needle finds, as `ledger actors` shows them: after one record spells
+    Gizat as "Ghizat", --actor Ghizat finds the records spelling it Gizat."""
+    if not flt.actors:
+        return flt
+    names = {fold(n) for actor in merge(rows)
+             if any(needle in fold(n) for n in actor.names for needle in flt.actors)
+             for n in actor.names}
+    return dataclasses.replace(flt, actor_names=frozenset(names)) if names else flt

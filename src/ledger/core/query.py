@@ -196,6 +196,9 @@ class Filter:
     tags: frozenset[str] = frozenset()  # folded
     rights: frozenset[str] = frozenset()
     actors: tuple[str, ...] = ()  # folded needles
+    # Every folded name of the merged actors (core.actors.merge) the needles
+    # find: a record naming one of them matches too, however it spells it.
+    actor_names: frozenset[str] = frozenset()
     texts: tuple[str, ...] = ()  # folded needles
     # One group per field: any condition of a group, every group.
     where: tuple[tuple[Where, ...], ...] = ()
@@ -208,9 +211,13 @@ class Filter:
                 and (not self.tags or not self.tags.isdisjoint(
                     fold(t) for t in model.strings(record, "tags")))
                 and (not self.rights or not self.rights.isdisjoint(model.strings(record, "rights")))
-                and (not self.actors or _any_in(self.actors, _actor_texts(record)))
+                and (not self.actors or self._names_actor(record))
                 and (not self.texts or _any_in(self.texts, _prose(record)))
                 and all(any(w.matches(record) for w in group) for group in self.where))
+
+    def _names_actor(self, record: dict[str, Any]) -> bool:
+        texts = _actor_texts(record)
+        return _any_in(self.actors, texts) or not self.actor_names.isdisjoint(texts)
 
     def _in_window(self, record: dict[str, Any]) -> bool:
         if self.since is None and self.until is None:

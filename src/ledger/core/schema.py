@@ -54,7 +54,9 @@ class Schema:
             where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
             raise LedgerError(f"{self.source}: broken schema at {where}: {exc.message}") from None
         checker = FormatChecker()
-        checker.checks("edtf", raises=edtf.EdtfError)(edtf.parse)
+        # A non-string (an unquoted year loads as an int) is the type check's
+        # error alone; a format applies to strings only, as JSON Schema says.
+        checker.checks("edtf", raises=edtf.EdtfError)(lambda v: not isinstance(v, str) or bool(edtf.parse(v)))
         return Draft202012Validator(self.document, format_checker=checker)
 
     # True when this very document (same digest) is known to compile: the

@@ -2,20 +2,29 @@
 
 Counts are of incidents, never of acts: an incident with an arrest and a
 charge counts once under `arrest` and once under `charge`, and one with two
-arrests counts once under `arrest`.  Time buckets take the start of
-the incident's EDTF range.  An incident without a value for a key is
+arrests counts once under `arrest`.  An incident without a value for a key is
 counted under ``None`` (shown as "(none)"), so every incident is somewhere.
+
+Time buckets (month, year) take the start of the incident's date: the date
+itself, or an interval's first end.  A start known less precisely than the
+bucket is never spread over or pinned to one month: it has a bucket of its
+own, written with EDTF's unspecified digits (``2020-XX``: some month of 2020;
+``202X``: some year of the 2020s), placed after the span it covers.  The
+series runs without holes from the first precise bucket to the last, with
+zeros for quiet months.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.core import model, query
+from ledger.core import edtf, model, query
 from ledger.core.problems import UsageError
 from ledger.core.schema import Schema
 
@@ -33,9 +42,92 @@ class Key:
     multiple: bool = False
 
 
-def _start(record: dict[str, Any], width: int) -> list[Value]:
+def _start_range(record: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the start of the incident's date can mean: the
+    whole date, or an interval's first end (SPEC 3: a time bucket takes the
+    start).  None when the date is missing, invalid or has an open start."""
+    value = record.get("date")
     lower, _ = model.date_bounds(record)
-    return [] if lower is None else [lower.isoformat()[:width]]
+    if lower is None or not isinstance(value, str):
+        return None
+    first = value.split("/", 1)[0]
+    try:
+        start = edtf.parse(first)
+    except edtf.EdtfError:
+        return None
+    if start.lower is None or start.upper is None:
+        return None
+    return start.lower, start.upper
+
+
+def _year_bucket(lower: dt.date, upper: dt.date) -> str:
+    """The year, or as many of its leading digits as the date pins down, the
+    rest written X as EDTF writes unspecified digits: 2020, 202X, 20XX."""
+    text = f"{lower.year:04d}"
+    for known in (4, 3, 2, 1):
+        step = 10 ** (4 - known)
+        if lower.year // step == upper.year // step:
+            return text[:known] + "X" * (4 - known)
+    return "XXXX"
+
+
+def _by_year(record: dict[str, Any]) -> list[Value]:
+    start = _start_range(record)
+    return [] if start is None else [_year_bucket(*start)]
+
+
+def _by_month(record: dict[str, Any]) -> list[Value]:
+    start = _start_range(record)
+    if start is None:
+        return []
+    lower, upper = start
+    if (lower.year, lower.month) == (upper.year, upper.month):
+        return [f"{lower.year:04d}-{lower.month:02d}"]
+    return [_year_bucket(lower, upper) + "-XX"]
+
+
+def is_imprecise(value: Value) -> bool:
+    """Whether a time bucket holds incidents known less precisely than the key."""
+    return isinstance(value, str) and "X" in value
+
+
+def describe_bucket(value: Value) -> str:
+    """A time bucket for reading: 2020-XX is "2020, month unknown"."""
+    text = str(value)
+    if not is_imprecise(value):
+        return text
+    year, _, month = text.partition("-")
+    unknown = "month unknown" if month else "year unknown"
+    digits = year.count("X")
+    if digits == 0:
+        span = year
+    elif digits == 1:
+        span = year[:3] + "0s"
+    elif digits < 4:
+        span = f"{year.replace('X', '0')}-{year.replace('X', '9')}"
+    else:
+        return "year unknown" if not month else "year and month unknown"
+    return f"{span}, {unknown}"
+
+
+def _time_rank(value: Value) -> tuple[int, int, int]:
+    """Chronological order with each imprecise bucket right after the span it
+    covers: 2020-12, then 2020-XX; 2029, then 202X."""
+    text = str(value)
+    year, _, month = text.partition("-")
+    return (int(year.replace("X", "9")), 13 if month == "XX" else int(month or 0), text.count("X"))
+
+
+def _series(values: Iterable[Value]) -> list[Value]:
+    """Every month or year from the first precise bucket to the last, so that
+    a quiet month shows as 0 instead of vanishing."""
+    precise = sorted(str(v) for v in values if isinstance(v, str) and not is_imprecise(v))
+    if not precise:
+        return []
+    if "-" not in precise[0]:
+        return [f"{y:04d}" for y in range(int(precise[0]), int(precise[-1]) + 1)]
+    (y0, m0), (y1, m1) = (map(int, precise[0].split("-")), map(int, precise[-1].split("-")))
+    return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(y0 * 12 + m0 - 1, y1 * 12 + m1)]
 
 
 def _one(value: Any) -> list[Value]:
@@ -57,8 +149,8 @@ def _actor_names(record: dict[str, Any]) -> list[Value]:
 
 
 _NAMED: dict[str, Key] = {
-    "month": Key("month", lambda r: _start(r, 7), chronological=True),
-    "year": Key("year", lambda r: _start(r, 4), chronological=True),
+    "month": Key("month", _by_month, chronological=True),
+    "year": Key("year", _by_year, chronological=True),
     "country": Key("country", lambda r: _one(model.country(r))),
     "act": Key("act", lambda r: _distinct(model.act_types(r)), multiple=True),
     "status": Key("status", lambda r: _one(r.get("status"))),
@@ -112,6 +204,10 @@ class Summary:
 
     @property
     def rows(self) -> list[tuple[tuple[Value, ...], int]]:
+        """Combinations in display order; with a time key every combination,
+        zeros included, so a series has no holes."""
+        if any(k.chronological for k in self.keys):
+            return [(combo, self.cells.get(combo, 0)) for combo in itertools.product(*self.order)]
         rank = [{v: i for i, v in enumerate(values)} for values in self.order]
         ordered = sorted(self.cells, key=lambda combo: tuple(r[v] for r, v in zip(rank, combo, strict=True)))
         return [(combo, self.cells[combo]) for combo in ordered]
@@ -153,5 +249,6 @@ def _ordered(key: Key, margin: Counter[Value]) -> list[Value]:
         return (1, 0, str(v).casefold())
 
     if key.chronological:
-        return sorted(margin, key=lambda v: (v is None, natural(v)))
+        values = set(margin) | set(_series(margin))
+        return sorted(values, key=lambda v: (v is None, _time_rank(v) if v is not None else (0, 0, 0)))
     return sorted(margin, key=lambda v: (v is None, -margin[v], natural(v)))

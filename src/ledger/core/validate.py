@@ -92,7 +92,7 @@ def schema_problems(path: str, data: Any, schema: Schema) -> list[Problem]:
     out = []
     for err in schema.validator.iter_errors(data):
         out.extend(_explain(path, err, schema))
-    return out
+    return _unique(out)
 
 
 def value_problems(path: tuple[str, ...], value: Any, schema: Schema) -> list[Problem]:
@@ -103,6 +103,20 @@ def value_problems(path: tuple[str, ...], value: Any, schema: Schema) -> list[Pr
     for err in validator.iter_errors(value):
         err.path.extendleft(reversed([0 if p == "*" else p for p in path]))
         out.extend(_explain("", err, schema))
+    return _unique(out)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """jsonschema reports a `required` failure once per missing name, each
+    error listing every required name; _explain answers each with all the
+    missing names, so the repeats are dropped here (order kept)."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for p in problems:
+        key = (p.code, p.pointer, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
     return out
 
 
@@ -126,11 +140,11 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
     ptr_parts = parts
     if kw == "required":
         missing = [k for k in err.validator_value if isinstance(value, dict) and k not in value]
-        name = missing[0] if missing else "?"
-        desc = schema.resolve(sub.get("properties", {}).get(name, {})).get("description", "")
         prefix = "".join(f"{p}." for p in parts if not isinstance(p, int))
-        message = f"missing required field '{prefix}{name}'"
-        hint = desc
+        return [Problem(path, 0, 0, "schema-required", f"missing required field '{prefix}{name}'",
+                        pointer=pointer(parts),
+                        hint=schema.resolve(sub.get("properties", {}).get(name, {})).get("description", ""))
+                for name in missing]
     elif kw == "additionalProperties":
         extras = [k for k in value if k not in sub.get("properties", {})] if isinstance(value, dict) else []
         out = []
@@ -253,7 +267,7 @@ def record_problems(path: str, data: dict[str, Any], *, today: dt.date) -> list[
     if isinstance(rid, str) and rid != stem:
         out.append(Problem(path, 0, 0, "id-mismatch",
                            f"id '{rid}' does not match the file name '{stem}'",
-                           pointer="/id", hint=f"rename the file to {rid}.yaml or set id: {stem}"))
+                           pointer="/id", hint=_mismatch_hint(rid, stem)))
 
     def refs(kind: str) -> dict[str, list[int]]:
         seen: dict[str, list[int]] = defaultdict(list)
@@ -333,6 +347,21 @@ def record_problems(path: str, data: dict[str, Any], *, today: dt.date) -> list[
                                    pointer=pointer([key, i] if isinstance(values, list) else [key])))
     out += _confidential_names(path, data)
     return out
+
+
+def _mismatch_hint(rid: str, stem: str) -> str:
+    """Only a fix that leads to a valid record: setting the id to the file name
+    is offered only when that name is itself a valid id."""
+    from ledger.core import ids
+
+    rename = f"rename the file to {rid}.yaml" if ids.is_valid(rid) else ""
+    reset = f"set id: {stem}" if ids.is_valid(stem) else ""
+    if rename and reset:
+        return f"{rename} or {reset}"
+    if rename or reset:
+        return rename or reset
+    return ("give the record a valid id (lower-case letters, digits and '-', e.g. "
+            "2020-04-18-ilyashev-sentenced-k3q9) and name the file after it")
 
 
 def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
@@ -430,7 +459,9 @@ def evidence_problems(path: str, data: Mapping[str, Any], lookup: Lookup) -> lis
                                hint="evidence files must live inside the ledger, e.g. under evidence/"))
         elif c.status == "missing":
             out.append(Problem(path, 0, 0, "evidence-missing", f"{where} does not exist",
-                               pointer=at))
+                               pointer=at,
+                               hint="paths are relative to the ledger root: put the file back at that "
+                                    "path or correct the path (ledger verify lists every missing file)"))
         elif c.status in ("not-a-file", "unreadable"):
             out.append(Problem(path, 0, 0, "evidence-unreadable",
                                f"{where} cannot be read ({c.status})", pointer=at))

@@ -199,10 +199,34 @@ def _describe(exc: Exception) -> tuple[str, str, str]:
         return ("multiple-documents", "a record file holds exactly one YAML document",
                 "split it into one file per incident")
     message = " ".join(p for p in (str(context), str(problem)) if p) or str(exc)
-    hint = ""
+    return "yaml-syntax", f"YAML syntax error: {message}", _syntax_hint(message)
+
+
+# What most often causes each parser complaint, in the words of someone
+# editing a record; the first matching fragment wins.
+_SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
+    ("mapping values are not allowed",
+     "a value holding ': ' must be quoted (title: \"Arrest: day 2\"), or a key is indented "
+     "deeper than the line above"),
+    ("quoted scalar", "a quote is opened and never closed; close it, or remove it"),
+    ("flow", "a [ or { is opened and never closed; close it, or write the list one '- item' per line"),
+    ("did not find expected key",
+     "the indentation is off: keys of one mapping start in the same column"),
+    ("did not find expected '-'",
+     "the indentation is off: items of one list start with '-' in the same column"),
+    ("cannot start any token",
+     "a value starting with @, ` or % must be quoted"),
+    ("could not find expected ':'", "a key needs ':' and a space after it (key: value)"),
+)
+
+
+def _syntax_hint(message: str) -> str:
     if "\\t" in message or "'\\t'" in message or "tab" in message.lower():
-        hint = "YAML does not allow tabs for indentation; use spaces"
-    return "yaml-syntax", f"YAML syntax error: {message}", hint
+        return "YAML does not allow tabs for indentation; use spaces"
+    for fragment, hint in _SYNTAX_HINTS:
+        if fragment in message:
+            return hint
+    return "check this line and the one above it: indentation, quotes and brackets must match"
 
 
 def parse(text: str) -> tuple[Any, YamlIssue | None]:

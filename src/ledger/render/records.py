@@ -82,28 +82,89 @@ def _lock(record: dict[str, Any]) -> Any:  # rich.text.Text, imported lazily
 
 @register("records", "table")
 def render_table(rows: Rows, out: Output, **_: Any) -> None:
-    from rich.table import Table
+    """A table that fits the terminal: ids and dates whole, long titles cut
+    with an ellipsis; the least needed columns go first when it is narrow,
+    and below that each incident becomes a block of lines."""
     from rich.text import Text
+
+    from ledger.render.layout import cell_len
 
     console = out.console()
     width = console.width
-    # Caps on the other columns leave the title room; on a narrow terminal an
-    # interval folds at its slash ("2018-10-04/" over "2018-11-13").
-    table = Table(show_lines=False, expand=False, pad_edge=False, header_style="bold")
-    table.add_column("id", overflow="fold", min_width=12, max_width=max(12, width // 4))
-    table.add_column("date", overflow="fold", min_width=11, max_width=11 if width < 120 else 23)
-    table.add_column("country", no_wrap=True)
-    table.add_column("acts", overflow="fold", max_width=max(10, width // 6))
-    table.add_column("title", overflow="fold", ratio=1, min_width=12)
-    count = 0
+    listed = []
     for _path, record in rows:
-        count += 1
         # The marker leads the title, where it is seen first and costs no column.
-        title = _lock(record).append(str(record.get("title", "")))
-        table.add_row(Text(str(record.get("id", ""))), Text(str(record.get("date", ""))),
-                      Text(model.country(record)), Text(", ".join(model.act_types(record))), title)
-    console.print(table)
+        listed.append({"id": _text(record.get("id")), "date": _text(record.get("date")),
+                       "country": model.country(record), "acts": ", ".join(model.act_types(record)),
+                       "title": _lock(record).append(_text(record.get("title")))})
+    widths = {name: max([cell_len(name), *(cell_len(str(row[name])) for row in listed)])
+              for name in ("id", "date", "country", "acts")}
+    widths["acts"] = min(widths["acts"], max(10, width // 6))
+    columns = _fitting_columns(widths, width)
+    if columns is None:
+        _print_blocks(console, listed)
+    else:
+        console.print(_table(listed, columns, widths, width))
+    count = len(listed)
     console.print(Text(f"{count} incident{'s' if count != 1 else ''}", style="dim"))
+
+
+# Below the last, a table would have to leave out the date: blocks keep everything.
+_LAYOUTS = (("id", "date", "country", "acts"), ("id", "date", "country"), ("id", "date"))
+_TITLE_MIN = 12
+_COLUMN_GAP = 3  # padding on both sides and the separator
+
+
+def _fitting_columns(widths: dict[str, int], width: int) -> tuple[str, ...] | None:
+    """The widest layout whose fixed columns leave the title its minimum."""
+    for columns in _LAYOUTS:
+        if width - _fixed(widths, columns) >= max(_TITLE_MIN, width // 5):
+            return columns
+    return None
+
+
+def _fixed(widths: dict[str, int], columns: tuple[str, ...]) -> int:
+    return sum(widths[c] for c in columns) + _COLUMN_GAP * len(columns)
+
+
+def _table(listed: list[dict[str, Any]], columns: tuple[str, ...], widths: dict[str, int],
+           width: int) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ledger.render.layout import cell_len
+
+    title_width = min(width - _fixed(widths, columns),
+                      max([cell_len("title"), *(cell_len(row["title"].plain) for row in listed)]))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False, header_style="bold",
+                  padding=(0, 1))
+    for name in columns:
+        # Ids and dates are copied and compared: never broken, never cut.
+        table.add_column(name, no_wrap=True, overflow="ellipsis" if name == "acts" else "ignore",
+                         width=widths[name])
+    table.add_column("title", no_wrap=True, overflow="ellipsis", width=title_width)
+    for row in listed:
+        table.add_row(*(Text(row[c]) for c in columns), row["title"])
+    return table
+
+
+def _print_blocks(console: Any, listed: list[dict[str, Any]]) -> None:
+    """Too narrow for a table: the id on a line of its own, the date, country
+    and acts below it, then the title on one line cut with an ellipsis."""
+    from rich.text import Text
+
+    from ledger.render import layout
+
+    lines: list[Any] = []
+    for row in listed:
+        facts = "  ".join(x for x in (row["date"], row["country"], row["acts"]) if x)
+        title = Text("  ").append_text(row["title"])
+        title.truncate(console.width, overflow="ellipsis")
+        lines += [Text(row["id"], style="bold"),
+                  *(Text("  ").append_text(t) for t in layout.wrap(console, facts, console.width - 2)),
+                  title]
+    layout.print_lines(console, lines)
 
 
 # -- one record ---------------------------------------------------------------
@@ -120,93 +181,133 @@ def render_record_yaml(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
 
 @register("record", "text")
 def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -> None:
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.table import Table
+    """One record for reading: every value under the name of its field, in
+    blocks that fit the terminal (ids, dates and URLs are never broken)."""
     from rich.text import Text
 
-    from ledger.core import edtf
+    from ledger.render import layout
 
     path, r = row
     console = out.console()
-    head = Text()
-    head.append(str(r.get("title", "")), style="bold")
-    head.append(f"\n{r.get('id', '')}", style="dim")
-    head.append(f"   {path}", style="dim")
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
-    date = str(r.get("date", ""))
-    try:
-        when = f"{date}  ({edtf.parse(date).describe()})"
-    except edtf.EdtfError:
-        when = date
-    if r.get("date_text"):
-        when += f'  "{r["date_text"]}"'
-    facts.add_row("when", Text(when))
-    facts.add_row("where", Text(model.location_text(r)))
-    facts.add_row("status", Text(str(r.get("status", ""))))
-    level = r.get("confidentiality", "public")
-    facts.add_row("confidentiality", Text(str(level), style="bold red" if level != "public" else ""))
-    for key in ("rights", "tags", "related"):
-        if model.strings(r, key):
-            facts.add_row(key, Text(", ".join(model.strings(r, key))))
-    if r.get("duplicate_of"):
-        facts.add_row("duplicate of", Text(str(r["duplicate_of"])))
-    parts: list[Any] = [head, Text(""), facts]
-
+    lines: list[Any] = layout.heading_lines(console, _text(r.get("title")))
+    lines += [Text(_text(r.get("id")), style="dim"), *layout.wrap(console, path, console.width, style="dim")]
+    lines += [Text(""), *layout.fact_lines(console, _incident_facts(r))]
     names = model.actor_names(r)
-    acts = Table(title="acts", title_justify="left", show_edge=False, expand=True)
-    for col in ("type", "date", "victims", "perpetrators", "outcome"):
-        acts.add_column(col, overflow="fold")
-    for act in model.items(r, "acts"):
-        def who(role: str, act: dict[str, Any] = act) -> str:
-            refs = act.get(role)
-            return ", ".join(names.get(str(x), str(x)) for x in refs) if isinstance(refs, list) else ""
-        acts.add_row(Text(str(act.get("type", ""))), Text(str(act.get("date", ""))),
-                     Text(who("victims")), Text(who("perpetrators")),
-                     Text(str(act.get("outcome", act.get("legal_basis", "")))))
-    parts += [Text(""), acts]
-
-    actors = model.items(r, "actors")
-    if actors:
-        t = Table(title="actors", title_justify="left", show_edge=False, expand=True)
-        for col in ("ref", "name", "other names", "kind", "role"):
-            t.add_column(col, overflow="fold")
-        for a in actors:
-            other = a.get("names") if isinstance(a.get("names"), dict) else {}
-            assert isinstance(other, dict)
-            lock = " [confidential]" if a.get("confidential") else ""
-            t.add_row(Text(str(a.get("ref", ""))), Text(str(a.get("name", "")) + lock,
-                                                       style="red" if lock else ""),
-                      Text("; ".join(f"{k}: {v}" for k, v in other.items())),
-                      Text(str(a.get("kind", ""))),
-                      Text(", ".join(str(x) for x in (a.get("occupation"), a.get("affiliation")) if x)))
-        parts += [Text(""), t]
-    sources = model.items(r, "sources")
-    if sources:
-        t = Table(title="sources", title_justify="left", show_edge=False, expand=True)
-        for col in ("ref", "source", "published", "type", "reliability"):
-            t.add_column(col, overflow="fold")
-        for s in sources:
-            lock = " [confidential]" if s.get("confidential") else ""
-            label = " — ".join(str(x) for x in (s.get("publisher"), s.get("title")) if x)
-            link = s.get("url") or s.get("file") or ""
-            t.add_row(Text(str(s.get("ref", ""))), Text(label + (f"\n{link}" if link else "") + lock),
-                      Text(str(s.get("published", ""))), Text(str(s.get("type", ""))),
-                      Text(str(s.get("reliability", ""))))
-        parts += [Text(""), t]
-    interventions = model.items(r, "interventions")
-    if interventions:
-        t = Table(title="interventions", title_justify="left", show_edge=False, expand=True)
-        for col in ("type", "by", "to", "date"):
-            t.add_column(col, overflow="fold")
-        for iv in interventions:
-            t.add_row(*(Text(str(iv.get(k, ""))) for k in ("type", "by", "to", "date")))
-        parts += [Text(""), t]
+    for title, items, facts_of in (
+            ("acts", model.items(r, "acts"), lambda x: _act_facts(x, names)),
+            ("actors", model.items(r, "actors"), lambda x: _actor_facts(x, r)),
+            ("sources", model.items(r, "sources"), _source_facts),
+            ("interventions", model.items(r, "interventions"), _intervention_facts)):
+        if not items:
+            continue
+        lines += [Text(""), Text(f"{title} ({len(items)})", style="bold underline")]
+        for n, item in enumerate(items, 1):
+            head, facts = facts_of(item)
+            lines += layout.heading_lines(console, f"{n}. {head}")
+            lines += layout.fact_lines(console, facts, indent=3, label_width=12)
     if r.get("description"):
-        parts += [Text(""), Text(str(r["description"]).rstrip())]
+        lines += [Text(""), *layout.wrap(console, _text(r["description"]).rstrip(), console.width)]
     if isinstance(r.get("recorded"), dict):
         rec = r["recorded"]
-        parts += [Text(f"\nrecorded by {rec.get('by', '?')} on {rec.get('on', '?')}", style="dim")]
-    console.print(Panel(Group(*parts), expand=True))
+        by, on = _text(rec.get("by")) or "?", _text(rec.get("on")) or "?"
+        lines += [Text(""), *layout.wrap(console, f"recorded by {by} on {on}", console.width, style="dim")]
+    layout.print_lines(console, lines)
+
+
+def _text(value: Any) -> str:
+    """A stored value as text; lists (only in invalid records) joined."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _quoted(value: Any) -> str:
+    text = " ".join(_text(value).split())  # a quote is one paragraph, however the YAML broke it
+    return f"\u201c{text}\u201d" if text else ""
+
+
+def _incident_facts(r: dict[str, Any]) -> list[Any]:
+    from ledger.core import edtf
+    from ledger.render.layout import Fact
+
+    date = _text(r.get("date"))
+    try:
+        meaning = edtf.parse(date).describe()
+    except edtf.EdtfError:
+        meaning = ""
+    level = _text(r.get("confidentiality")) or "public"
+    facts = [Fact("date", date, whole=True), Fact("date means", meaning),
+             Fact("date as told", _quoted(r.get("date_text"))),
+             Fact("where", model.location_text(r)), Fact("status", _text(r.get("status"))),
+             Fact("confidentiality", level, style="bold red" if level != "public" else "")]
+    facts += [Fact(key, ", ".join(model.strings(r, key))) for key in ("rights", "tags")]
+    facts.append(Fact("related", "\n".join(model.strings(r, "related")), whole=True))
+    facts.append(Fact("duplicate of", _text(r.get("duplicate_of")), whole=True))
+    return facts
+
+
+def _act_facts(act: dict[str, Any], names: dict[str, str]) -> tuple[str, list[Any]]:
+    from ledger.render.layout import Fact
+
+    def who(role: str) -> str:
+        refs = act.get(role)
+        return ", ".join(names.get(str(x), str(x)) for x in refs) if isinstance(refs, list) else _text(refs)
+
+    return _text(act.get("type")) or "(no type)", [
+        Fact("date", _text(act.get("date")), whole=True),
+        Fact("victims", who("victims")), Fact("perpetrators", who("perpetrators")),
+        Fact("legal basis", _text(act.get("legal_basis"))), Fact("outcome", _text(act.get("outcome"))),
+        Fact("description", _quoted(act.get("description")))]
+
+
+def _actor_facts(actor: dict[str, Any], r: dict[str, Any]) -> tuple[str, list[Any]]:
+    from ledger.render.layout import Fact
+
+    other = actor.get("names") if isinstance(actor.get("names"), dict) else {}
+    assert isinstance(other, dict)
+    head = f"{_text(actor.get('name'))} ({_text(actor.get('ref'))})"
+    if actor.get("confidential"):
+        head += " [confidential]"
+    return head, [
+        Fact("other names", "; ".join(f"{k}: {_text(v)}" for k, v in other.items())),
+        Fact("kind", _text(actor.get("kind"))), Fact("occupation", _text(actor.get("occupation"))),
+        Fact("affiliation", _text(actor.get("affiliation"))),
+        Fact("roles", _roles(str(actor.get("ref", "")), r))]
+
+
+def _roles(ref: str, r: dict[str, Any]) -> str:
+    """What the actor is in this record's acts, as `ledger actors` counts roles:
+    "victim (arrest, charge); perpetrator (search)"."""
+    found: dict[str, list[str]] = {}
+    for act in model.items(r, "acts"):
+        for role, noun in (("victims", "victim"), ("perpetrators", "perpetrator")):
+            refs = act.get(role)
+            if isinstance(refs, list) and ref in refs:
+                found.setdefault(noun, []).append(_text(act.get("type")))
+    return "; ".join(f"{noun} ({', '.join(dict.fromkeys(types))})" for noun, types in found.items())
+
+
+def _source_facts(source: dict[str, Any]) -> tuple[str, list[Any]]:
+    from ledger.render.layout import Fact
+
+    label = " \u2014 ".join(_text(source.get(k)) for k in ("publisher", "title") if source.get(k))
+    head = f"{label or '(untitled)'} ({_text(source.get('ref'))})"
+    if source.get("confidential"):
+        head += " [confidential]"
+    return head, [
+        Fact("url", _text(source.get("url")), whole=True),
+        Fact("archived", _text(source.get("archived_url")), whole=True),
+        Fact("file", _text(source.get("file")), whole=True),
+        Fact("published", _text(source.get("published")), whole=True),
+        Fact("type", _text(source.get("type"))), Fact("reliability", _text(source.get("reliability"))),
+        Fact("language", _text(source.get("language")))]
+
+
+def _intervention_facts(iv: dict[str, Any]) -> tuple[str, list[Any]]:
+    from ledger.render.layout import Fact
+
+    return _text(iv.get("type")) or "(no type)", [
+        Fact("date", _text(iv.get("date")), whole=True), Fact("by", _text(iv.get("by"))),
+        Fact("to", _text(iv.get("to"))), Fact("description", _quoted(iv.get("description")))]

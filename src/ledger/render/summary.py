@@ -6,7 +6,7 @@ import csv
 import json
 from typing import Any
 
-from ledger.core.summary import Summary, Value
+from ledger.core.summary import Key, Summary, Value, describe_bucket
 from ledger.render import Output, register
 
 NONE_LABEL = "(none)"
@@ -15,8 +15,10 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 _FULL = "█"
 
 
-def _label(value: Value) -> str:
-    return NONE_LABEL if value is None else str(value)
+def _label(value: Value, key: Key) -> str:
+    if value is None:
+        return NONE_LABEL
+    return describe_bucket(value) if key.chronological else str(value)
 
 
 def _note(summary: Summary) -> str:
@@ -59,7 +61,7 @@ def _md(text: str) -> str:
 def render_markdown(summary: Summary, out: Output, **_: Any) -> None:
     if len(summary.keys) == 1:
         header = [summary.by[0], "count"]
-        body = [[_label(combo[0]), str(n)] for combo, n in summary.rows]
+        body = [[_label(combo[0], summary.keys[0]), str(n)] for combo, n in summary.rows]
         align = ["---", "---:"]
     else:
         header, body = _pivot(summary)
@@ -77,8 +79,9 @@ def _pivot(summary: Summary) -> tuple[list[str], list[list[str]]]:
     """
     rows, cols = summary.order
     first, second = summary.margins
-    header = [f"{summary.by[0]} \\ {summary.by[1]}", *(_label(c) for c in cols), "total"]
-    body = [[_label(r), *(_cell(summary.cells.get((r, c), 0)) for c in cols), str(first[r])]
+    down, across = summary.keys
+    header = [f"{summary.by[0]} \\ {summary.by[1]}", *(_label(c, across) for c in cols), "total"]
+    body = [[_label(r, down), *(_cell(summary.cells.get((r, c), 0)) for c in cols), str(first[r])]
             for r in rows]
     body.append(["total", *(str(second[c]) for c in cols), str(summary.total)])
     return header, body
@@ -88,12 +91,29 @@ def _cell(n: int) -> str:
     return str(n) if n else "·"
 
 
+def _print_pivot_blocks(console: Any, header: list[str], body: list[list[str]]) -> None:
+    """A pivot as one block per row: its label, then "column n" pairs that wrap."""
+    from rich.text import Text
+
+    from ledger.render import layout
+
+    lines: list[Any] = []
+    for line in body:
+        pairs = "   ".join(f"{name}\u00a0{cell}" for name, cell in zip(header[1:], line[1:], strict=True)
+                           if cell != "·")
+        lines += layout.wrap(console, line[0], console.width, style="bold")
+        lines += [Text("  ").append_text(t) for t in layout.wrap(console, pairs, console.width - 2)]
+    layout.print_lines(console, lines)
+
+
 @register("summary", "table")
 def render_table(summary: Summary, out: Output, **_: Any) -> None:
     from rich import box
     from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
+
+    from ledger.render.layout import cell_len
 
     console = out.console()
     if len(summary.keys) == 2:
@@ -107,19 +127,20 @@ def render_table(summary: Summary, out: Output, **_: Any) -> None:
             table.add_row(*(Text(c) for c in line), end_section=i == len(body) - 2)
         natural = Measurement.get(console, console.options.update_width(1 << 16), table).maximum
         if natural > console.width:
-            # Squeezed, a pivot becomes unreadable: print it whole, wider than the terminal.
-            console = Output(out.stream, width=natural).console()
-            console.print(table)
-            console.print(Text(f"wider than the terminal: put the key with fewer values second "
+            # Squeezed, a pivot becomes unreadable: each row becomes a block instead.
+            _print_pivot_blocks(console, header, body)
+            console.print(Text(f"too wide for a table here: put the key with fewer values second "
                                f"(--by {summary.by[1]} --by {summary.by[0]}), or use --format csv",
                                style="dim"))
         else:
             console.print(table)
     else:
         rows = summary.rows
-        labels = [_label(combo[0]) for combo, _n in rows]
+        labels = [_label(combo[0], summary.keys[0]) for combo, _n in rows]
         largest = max((n for _c, n in rows), default=0)
-        label_width = min(max([len(summary.by[0]), *map(len, labels)]), max(12, console.width // 3))
+        longest = max([cell_len(summary.by[0]), *map(cell_len, labels)])
+        # A time bucket is short and means nothing cut; other labels give way to the bars.
+        label_width = longest if summary.keys[0].chronological else min(longest, max(12, console.width // 3))
         count_width = max(len("count"), len(str(largest)))
         # What the other columns and the separators leave for the bars.
         bar_width = max(8, console.width - label_width - count_width - 4)
