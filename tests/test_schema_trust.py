@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import REPO, invoke
 
 SCHEMA = "schema/incident.schema.json"
@@ -54,7 +55,7 @@ def http_server() -> Iterator[tuple[str, list[str]]]:
     requests: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802  the name http.server calls
+        def do_GET(self) -> None:
             requests.append(self.path)
             body = b'{"type": "string"}'
             self.send_response(200)

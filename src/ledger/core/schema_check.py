@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urldefrag, urljoin
+from urllib.parse import unquote, urljoin
 
 from ledger.core.problems import LedgerError
 
@@ -81,7 +81,7 @@ class _Walk:
             if key in node and not isinstance(node[key], str):
                 raise self.fail((*parts, key), f"{key} must be text, not {_kind(node[key])}")
         if "$id" in node:
-            base = urldefrag(urljoin(base, node["$id"]))[0]
+            base = _drop_fragment(urljoin(base, node["$id"]))
             self.resources.setdefault(base, node)
         for key in ("$anchor", "$dynamicAnchor"):
             if key in node:
@@ -131,7 +131,8 @@ class _Walk:
     def resolve(self, ref: str, base: str, parts: Parts, key: str) -> tuple[Any, Parts, str]:
         """The node a reference names, its pointer and its resource's URI; LedgerError when it is
         not inside the schema file or names nothing there."""
-        uri, fragment = (base, ref[1:]) if ref.startswith("#") else urldefrag(urljoin(base, ref))
+        target = base + ref if ref.startswith("#") else urljoin(base, ref)
+        uri, _, fragment = target.partition("#")
         where = f"{self.source}: {key} {ref!r} at {pointer_text(parts)}"
         resource = self.resources.get(uri)
         if resource is None:
@@ -141,11 +142,11 @@ class _Walk:
                 hint="keep shared definitions under $defs in the schema file and refer to them as "
                      "#/$defs/NAME")
         if fragment and not fragment.startswith("/"):
-            target = self.anchors.get((uri, fragment))
-            if target is None:
+            anchored = self.anchors.get((uri, fragment))
+            if anchored is None:
                 raise LedgerError(f"{where} points nowhere: no $anchor {fragment!r} in the schema")
-            return target, self.nodes[id(target)][1], uri
-        node = resource
+            return anchored, self.nodes[id(anchored)][1], uri
+        node: Any = resource
         trail = self.nodes[id(resource)][1]
         for raw in fragment.split("/")[1:] if fragment else []:
             step = unquote(raw).replace("~1", "/").replace("~0", "~")
@@ -175,7 +176,7 @@ def check_document(document: dict[str, Any], source: str) -> Facts:
     walk = _Walk(source)
     base = ""
     if isinstance(document.get("$id"), str):
-        base = urldefrag(document["$id"])[0]
+        base = _drop_fragment(document["$id"])
     walk.resources[base] = document
     try:
         walk.visit(document, (), base)
@@ -220,6 +221,10 @@ def _find_loop(edges: dict[int, list[int]]) -> list[int] | None:
                 path.append(nxt)
                 todo.append(iter(edges.get(nxt, [])))
     return None
+
+
+def _drop_fragment(uri: str) -> str:
+    return uri.partition("#")[0]
 
 
 def _kind(value: Any) -> str:
