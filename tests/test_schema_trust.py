@@ -225,6 +225,21 @@ def test_a_catastrophic_pattern_answers(evil_ledger: Path, path: str) -> None:
     assert schema_problems(result.stdout) == [("schema-pattern", "/title")]
 
 
+@pytest.mark.parametrize("path", ["fast", "python"])
+def test_a_backreference_past_the_budget_is_reported_as_such(evil_ledger: Path, path: str) -> None:
+    doc = schema_doc()
+    doc["properties"]["title"] = {"type": "string", "pattern": "^((a|aa)*)\\1$"}
+    write_schema(evil_ledger, doc)
+    record = next((evil_ledger / "incidents").rglob("*.yaml"))
+    record.write_text(record.read_text(encoding="utf-8").replace(EVIL, "a" * 3000 + "b"), encoding="utf-8")
+    prelude = ("from ledger.core.schema import Schema\nSchema.is_valid = lambda self, data: None"
+               if path == "python" else "")
+    result = console(evil_ledger, "validate", "--format", "json", prelude=prelude)
+    assert result.returncode == 1, result.stderr
+    assert schema_problems(result.stdout) == [("schema-pattern", "/title")]
+    assert "too long or intricate to check against its pattern" in result.stdout
+
+
 def test_pattern_properties_and_additional_properties_use_the_safe_matcher(evil_ledger: Path) -> None:
     record = next((evil_ledger / "incidents").rglob("*.yaml"))
     text = record.read_text(encoding="utf-8").replace(f"title: {EVIL}", "title: aaaa")

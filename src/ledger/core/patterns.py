@@ -32,6 +32,12 @@ def search(pattern: str, text: str) -> bool:
     return bool(compile_pattern(pattern).is_valid(text))
 
 
+def over_budget(pattern: str, text: str) -> bool:
+    """Whether matching gave up at the backtracking budget (so the text was
+    not shown to be wrong, only too costly to check)."""
+    return any("backtrack" in err.message for err in compile_pattern(pattern).iter_errors(text))
+
+
 @lru_cache(maxsize=1024)
 def compile_pattern(pattern: str) -> Any:
     try:

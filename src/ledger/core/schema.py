@@ -47,27 +47,22 @@ class Schema:
     # -- compiled validator -------------------------------------------------
     @cached_property
     def validator(self) -> Any:
-        from jsonschema import FormatChecker
         from jsonschema.exceptions import SchemaError
         from referencing import Registry
 
-        from ledger.core import edtf
-
         cls = _python_validator_class()
+        self._check_patterns()
         try:
-            cls.check_schema(self.document)
+            cls.check_schema(self.document, format_checker=_format_checker())
         except SchemaError as exc:
             where = schema_check.pointer_text(tuple(str(p) for p in exc.absolute_path))
             raise LedgerError(f"{self.source}: broken schema at {where}: {_short(exc.message)}") from None
         except RecursionError:
             raise LedgerError(f"{self.source}: broken schema: nested too deeply to check") from None
-        self._check_patterns()
-        checker = FormatChecker()
-        checker.checks("edtf", raises=edtf.EdtfError)(edtf.parse)
         # The walk at load time already refused every $ref leading out of the
         # file.  A Registry of our own retrieves nothing either (its default
         # refuses every URI), where jsonschema's default one fetches http(s).
-        return cls(self.document, format_checker=checker, registry=Registry())
+        return cls(self.document, format_checker=_format_checker(), registry=Registry())
 
     def _check_patterns(self) -> None:
         from ledger.core.patterns import PatternError, compile_pattern
@@ -180,6 +175,24 @@ class Schema:
 
 def _refuse_retrieval(uri: str) -> Any:
     raise LedgerError(f"{uri}: ledger never fetches schemas")
+
+
+def _format_checker() -> Any:
+    """jsonschema's formats, with edtf added and `regex` read by the engine
+    that runs patterns (Python's `re` accepts other things than it does)."""
+    from jsonschema import FormatChecker
+
+    from ledger.core import edtf
+    from ledger.core.patterns import PatternError, compile_pattern
+
+    checker = FormatChecker()
+    checker.checks("edtf", raises=edtf.EdtfError)(edtf.parse)
+
+    def is_regex(instance: object) -> bool:
+        return not isinstance(instance, str) or compile_pattern(instance) is not None
+
+    checker.checks("regex", raises=PatternError)(is_regex)
+    return checker
 
 
 def _short(text: str, limit: int = 200) -> str:
