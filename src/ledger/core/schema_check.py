@@ -47,7 +47,7 @@ REF_KEYWORDS = ("$ref", "$dynamicRef")
 TEXT_KEYWORDS = ("title", "description", "$id", "$anchor", "$dynamicAnchor")
 
 
-def pointer_text(parts: tuple[str, ...]) -> str:
+def pointer_text(parts: Parts) -> str:
     """A JSON pointer as the URI fragment schema authors write: #/properties/title."""
     return "#" + "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
@@ -56,18 +56,18 @@ def pointer_text(parts: tuple[str, ...]) -> str:
 class _Walk:
     source: str
     # id(node) -> (node, pointer parts); the node is kept so its id stays unique.
-    nodes: dict[int, tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
+    nodes: dict[int, tuple[Any, Parts]] = field(default_factory=dict)
     edges: dict[int, list[int]] = field(default_factory=dict)  # in-place successors
     resources: dict[str, Any] = field(default_factory=dict)  # base URI -> node carrying the $id
     anchors: dict[tuple[str, str], Any] = field(default_factory=dict)
-    refs: list[tuple[Any, tuple[str, ...], str, str, str]] = field(default_factory=list)
-    patterns: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    unevaluated: list[tuple[str, ...]] = field(default_factory=list)  # where unevaluatedProperties is
+    refs: list[tuple[Any, Parts, str, str, str]] = field(default_factory=list)
+    patterns: list[tuple[Parts, str]] = field(default_factory=list)
+    unevaluated: list[Parts] = field(default_factory=list)  # where unevaluatedProperties is
 
-    def fail(self, parts: tuple[str, ...], message: str) -> LedgerError:
+    def fail(self, parts: Parts, message: str) -> LedgerError:
         return LedgerError(f"{self.source}: broken schema at {pointer_text(parts)}: {message}")
 
-    def visit(self, node: Any, parts: tuple[str, ...], base: str) -> None:
+    def visit(self, node: Any, parts: Parts, base: str) -> None:
         """Record node and everything under it that is a schema."""
         if isinstance(node, bool):
             return
@@ -166,8 +166,8 @@ class _Walk:
 class Facts:
     """What the compile step needs to know from the walk."""
 
-    patterns: tuple[tuple[tuple[str, ...], str], ...]  # (pointer parts, pattern), every one
-    unevaluated: tuple[tuple[str, ...], ...]  # pointers of unevaluatedProperties
+    patterns: tuple[tuple[Parts, str], ...]  # (pointer parts, pattern), every one
+    unevaluated: tuple[Parts, ...]  # pointers of unevaluatedProperties
 
 
 def check_document(document: dict[str, Any], source: str) -> Facts:
