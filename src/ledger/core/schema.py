@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+from ledger.core import schema_check
 from ledger.core.problems import LedgerError
 
 SUPPORTED_VERSION = 1
@@ -31,6 +32,9 @@ class Schema:
             raise LedgerError(f"{source}: the incident schema must describe an object")
         self.document = document
         self.source = source
+        # Refs, loops and the shapes the readers below walk: checked now, since
+        # every command reads the structure, and no command may fetch or hang.
+        self.facts = schema_check.check_document(document, source)
         self.digest = hashlib.sha256(
             json.dumps(document, sort_keys=True).encode()).hexdigest()
 
@@ -38,26 +42,44 @@ class Schema:
     def from_file(cls, path: Path, rel: str) -> Schema:
         from ledger.store.files import read_json
 
-        return cls(read_json(path, "schema"), rel)
+        return cls(read_json(path, "schema", shown=rel), rel)
 
     # -- compiled validator -------------------------------------------------
     @cached_property
     def validator(self) -> Any:
-        from jsonschema import Draft202012Validator, FormatChecker
         from jsonschema.exceptions import SchemaError
+        from referencing import Registry
 
-        from ledger.core import edtf
-
+        cls = _python_validator_class()
+        self._check_patterns()
         try:
-            Draft202012Validator.check_schema(self.document)
+            cls.check_schema(self.document, format_checker=_format_checker())
         except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
-            raise LedgerError(f"{self.source}: broken schema at {where}: {exc.message}") from None
-        checker = FormatChecker()
-        # A non-string (an unquoted year loads as an int) is the type check's
-        # error alone; a format applies to strings only, as JSON Schema says.
-        checker.checks("edtf", raises=edtf.EdtfError)(lambda v: not isinstance(v, str) or bool(edtf.parse(v)))
-        return Draft202012Validator(self.document, format_checker=checker)
+            where = schema_check.pointer_text(tuple(str(p) for p in exc.absolute_path))
+            raise LedgerError(f"{self.source}: broken schema at {where}: {_short(exc.message)}") from None
+        except RecursionError:
+            raise LedgerError(f"{self.source}: broken schema: nested too deeply to check") from None
+        # The walk at load time already refused every $ref leading out of the
+        # file.  A Registry of our own retrieves nothing either (its default
+        # refuses every URI), where jsonschema's default one fetches http(s).
+        return cls(self.document, format_checker=_format_checker(), registry=Registry())
+
+    def _check_patterns(self) -> None:
+        from ledger.core.patterns import PatternError, compile_pattern
+
+        for parts, pattern in self.facts.patterns:
+            try:
+                compile_pattern(pattern)
+            except PatternError as exc:
+                raise LedgerError(f"{self.source}: broken schema at {schema_check.pointer_text(parts)}: "
+                                  f"pattern {_short(repr(pattern))} {exc}") from None
+        pattern_keys = [parts for parts, _ in self.facts.patterns if parts[-2:-1] == ("patternProperties",)]
+        if self.facts.unevaluated and pattern_keys:
+            # jsonschema evaluates those patterns with Python's backtracking `re`.
+            where = schema_check.pointer_text(self.facts.unevaluated[0])
+            raise LedgerError(f"{self.source}: unsupported schema at {where}: unevaluatedProperties "
+                              "together with patternProperties cannot be checked in bounded time",
+                              hint="use additionalProperties instead of unevaluatedProperties")
 
     # True when this very document (same digest) is known to compile: the
     # record cache says so when it holds results made with it.  The Python
@@ -78,8 +100,10 @@ class Schema:
         from ledger.core import edtf
 
         try:
-            return jsonschema_rs.validator_for(self.document, formats={"edtf": edtf.is_valid},
-                                               validate_formats=True)
+            # Draft 2020-12 as the Python validator reads it, and nothing fetched.
+            return jsonschema_rs.Draft202012Validator(
+                self.document, formats={"edtf": edtf.is_valid}, validate_formats=True,
+                retriever=_refuse_retrieval)
         except Exception:  # an exotic schema it cannot compile: use the Python validator
             return None
 
@@ -147,6 +171,72 @@ class Schema:
                 return vocab
         return Vocabulary(".".join(path), node.get("title", path[-1]),
                           tuple(str(v) for v in values))
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    raise LedgerError(f"{uri}: ledger never fetches schemas")
+
+
+def _format_checker() -> Any:
+    """jsonschema's formats, with edtf added and `regex` read by the engine
+    that runs patterns (Python's `re` accepts other things than it does)."""
+    from jsonschema import FormatChecker
+
+    from ledger.core import edtf
+    from ledger.core.patterns import PatternError, compile_pattern
+
+    checker = FormatChecker()
+    # A non-string (an unquoted year loads as an int) is the type check's
+    # error alone; a format applies to strings only, as JSON Schema says.
+    checker.checks("edtf", raises=edtf.EdtfError)(lambda v: not isinstance(v, str) or bool(edtf.parse(v)))
+
+    def is_regex(instance: object) -> bool:
+        return not isinstance(instance, str) or compile_pattern(instance) is not None
+
+    checker.checks("regex", raises=PatternError)(is_regex)
+    return checker
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+@cache
+def _python_validator_class() -> Any:
+    """Draft 2020-12 with every keyword that matches a schema pattern against
+    record text going through ledger.core.patterns instead of `re`."""
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema.exceptions import ValidationError
+
+    from ledger.core.patterns import search
+
+    base = Draft202012Validator.VALIDATORS
+
+    def pattern(validator: Any, patrn: str, instance: Any, schema: Any) -> Any:
+        if validator.is_type(instance, "string") and not search(patrn, instance):
+            yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    def pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Any:
+        if not validator.is_type(instance, "object"):
+            return
+        for patrn, subschema in patterns.items():
+            for key, value in instance.items():
+                if search(patrn, key):
+                    yield from validator.descend(value, subschema, path=key, schema_path=patrn)
+
+    def additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Any:
+        # jsonschema's own keyword matches patternProperties with `re`: hand it
+        # the keys those patterns match as plain properties instead.
+        if "patternProperties" in schema and validator.is_type(instance, "object"):
+            matched = {key: True for key in instance
+                       if any(search(p, key) for p in schema["patternProperties"])}
+            schema = {k: v for k, v in schema.items() if k != "patternProperties"}
+            schema["properties"] = {**schema.get("properties", {}), **matched}
+        yield from base["additionalProperties"](validator, allowed, instance, schema)
+
+    return validators.extend(Draft202012Validator, {
+        "pattern": pattern, "patternProperties": pattern_properties,
+        "additionalProperties": additional_properties})
 
 
 def load(path: Path, rel: str) -> Schema:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ledger.core import edtf, yamlio
+from ledger.core.patterns import over_budget
 from ledger.core.problems import Problem
 from ledger.core.schema import Schema
 
@@ -193,6 +194,10 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
             message = f"{where}: {_show(value)} is not a valid URL"
         else:
             message = f"{where}: {_show(value)} is not a valid {fmt}"
+    elif kw == "pattern" and isinstance(value, str) and over_budget(err.validator_value, value):
+        message = f"{where}: {_show(value)} is too long or intricate to check against its pattern"
+        hint = (f"the schema's pattern {err.validator_value} needs more backtracking than ledger allows; "
+                "simplify the pattern (or the value)")
     elif kw == "pattern":
         message = f"{where}: {_show(value)} has the wrong form"
         hint = sub.get("description", "") or f"it must match {err.validator_value}"

@@ -27,6 +27,7 @@ DEFAULT_INCIDENTS = "incidents"
 # Records are a few KB; anything far larger is a mistake or an attack, and is
 # refused before it is read so memory stays bounded.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+SETTINGS_MAX_SIZE = 1024 * 1024
 RECORD_SUFFIXES = (".yaml", ".yml")
 
 
@@ -67,7 +68,9 @@ class Layout:
 
 
 def _is_root(folder: Path) -> bool:
-    return (folder / CONFIG_FILE).is_file() or (
+    # Any ledger.toml marks the root, so that one which is not a file is
+    # reported (load_settings) rather than skipped in favour of an outer ledger.
+    return os.path.lexists(folder / CONFIG_FILE) or (
         (folder / "schema").is_dir() and (folder / "incidents").is_dir()
     )
 
@@ -98,15 +101,19 @@ def find_ledger(explicit: str | None = None, cwd: Path | None = None) -> Layout:
 
 def load_settings(root: Path) -> Settings:
     path = root / CONFIG_FILE
-    if not path.is_file():
-        return Settings()
+    if not os.path.lexists(path):
+        settings = Settings()
+        _inside(root, settings.schema, "the schema")
+        return settings
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    _inside(root, CONFIG_FILE, CONFIG_FILE)
+    raw = read_regular(path, "settings file", SETTINGS_MAX_SIZE, CONFIG_FILE)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise LedgerError(f"{CONFIG_FILE}: cannot read settings: {exc}") from None
     section: Any = doc.get("ledger", {})
     if not isinstance(section, dict):
@@ -333,19 +340,61 @@ def read_text(path: Path) -> str:
         raise LedgerError(f"cannot read {path}: {exc}") from None
 
 
-def read_json(path: Path, what: str) -> Any:
+def read_json(path: Path, what: str, limit: int = DEFAULT_MAX_FILE_SIZE * 4, shown: str | None = None) -> Any:
     import json
 
+    raw = read_regular(path, what, limit, shown)
     try:
-        with path.open("rb") as fh:
-            return json.load(fh)
-    except FileNotFoundError:
-        raise LedgerError(f"{what} not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LedgerError(f"cannot read {what} {path}: {exc}") from None
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise LedgerError(f"cannot read {what} {shown or path}: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise LedgerError(f"{what} {path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}",
+        raise LedgerError(f"{what} {shown or path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}",
                           exit_code=ExitCode.CANNOT_RUN) from None
+    except RecursionError:
+        raise LedgerError(f"{what} {shown or path}: nested too deeply to read") from None
+
+
+def read_regular(path: Path, what: str, limit: int, shown: str | None = None) -> bytes:
+    """The bytes of a regular file, at most limit of them.  A FIFO, device or
+    socket in its place is refused without blocking on it (a ledger from
+    someone else may hold anything under a file's name)."""
+    name = shown or str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise LedgerError(f"{what} not found: {name}") from None
+    except OSError as exc:
+        raise LedgerError(f"cannot read {what} {name}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LedgerError(f"{what} {name} is not a regular file ({_file_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise LedgerError(f"{what} {name} is {info.st_size} bytes; at most {limit} are read")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise LedgerError(f"cannot read {what} {name}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise LedgerError(f"{what} {name} grew past {limit} bytes while being read")
+    return b"".join(chunks)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def sha256_file(path: Path) -> str:
