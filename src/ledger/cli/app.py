@@ -303,7 +303,7 @@ def _select(session: Any, *, public: bool, since: str | None, until: str | None,
 
         # Redact before filtering, so a search cannot match a withheld name.
         withheld = redact.Withheld()
-        rows = list(redact.public_records(rows, withheld))
+        rows = list(redact.public_records(rows, withheld, publish=session.ledger.settings.publish))
         _err(withheld.summary())
     return query.apply(rows, flt, order, limit)
 
@@ -339,7 +339,7 @@ def list_(
     rows = _select(session, public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where,
                    sort=sort, limit=limit, ids_only=format is ListFormat.ids)
-    render("records", format.value, rows, _out())
+    render("records", format.value, rows, _out(), paths=not public)
 
 
 def _warn_unreadable(loaded: Any) -> None:
@@ -375,12 +375,13 @@ def show(
         from ledger.core import redact
 
         withheld = redact.Withheld()
-        ids = {str(r.get("id")) for _, r in api.iter_records(session) if redact.is_public(r)}
-        shown = redact.public_record(row[1], withheld, public_ids=ids)
+        ids = redact.release_ids(api.iter_records(session))
+        shown = redact.public_row(row[1], withheld, public_ids=ids,
+                                  publish=session.ledger.settings.publish)
         if shown is None:
             raise LedgerError(f"{row[1].get('id')} is {row[1].get('confidentiality')}: "
                               "a public release leaves it out", exit_code=ExitCode.INVALID)
-        row = (row[0], shown)
+        row = shown
         _err(withheld.summary())
     render("record", format.value, row, _out())
 
@@ -672,7 +673,8 @@ def export(
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "ledger_version": __version__, "public": "true" if public else "false"}
         with storage.sqlite_output(output, overwrite=force) as conn:
-            written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"))
+            written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"),
+                                   paths=not public)
         _err(f"exported {written} incident{'s' if written != 1 else ''} to {output}")
         return
     with (storage.open_output(output, overwrite=force) if output is not None

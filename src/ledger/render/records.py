@@ -14,7 +14,8 @@ Rows = Iterable[tuple[str, dict[str, Any]]]
 
 
 def _with_path(path: str, record: dict[str, Any]) -> dict[str, Any]:
-    return {**record, "path": path}
+    # Rows of a public view have no path (redact.NO_PATH): then there is no key.
+    return {**record, "path": path} if path else record
 
 
 @register("records", "json")
@@ -40,7 +41,7 @@ def render_ids(rows: Rows, out: Output, **_: Any) -> None:
 
 
 @register("records", "csv")
-def render_csv(rows: Rows, out: Output, **_: Any) -> None:
+def render_csv(rows: Rows, out: Output, *, paths: bool = True, **_: Any) -> None:
     writer: Any = None
     for path, record in rows:
         row = model.flat_row(path, record)
@@ -49,7 +50,7 @@ def render_csv(rows: Rows, out: Output, **_: Any) -> None:
             writer.writeheader()
         writer.writerow(row)
     if writer is None:
-        out.write(",".join(model.flat_row("", {})) + "\n")
+        out.write(",".join(model.flat_columns(paths=paths)) + "\n")
 
 
 @register("records", "yaml")
@@ -132,7 +133,8 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
     head = Text()
     head.append(str(r.get("title", "")), style="bold")
     head.append(f"\n{r.get('id', '')}", style="dim")
-    head.append(f"   {path}", style="dim")
+    if path:
+        head.append(f"   {path}", style="dim")
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
