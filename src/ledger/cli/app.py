@@ -848,6 +848,32 @@ def edit(
 
 
 @app.command()
+def rename(
+    old: Annotated[str, typer.Argument(help="The record's id now.", autocompletion=completion.ids)],
+    new: Annotated[str, typer.Argument(help="Its new id: lower-case letters, digits and '-'.")],
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+) -> None:
+    """Change a record's id: move its file (same folder) and rewrite every
+    related / duplicate_of link to it, keeping comments, in one step.
+
+    Exit 2 when NEW is not a valid id or is taken, 1 when the result would
+    not validate (nothing is changed), 3 when a file cannot be written.
+    """
+    from ledger.editing import rename as renaming
+    from ledger.render import render
+
+    try:
+        result = renaming.rename(_session(), old, new)
+    except renaming.Refused as exc:
+        _show_problems([p for p in exc.result.problems if p.is_error])
+        raise
+    _show_problems([p for p in result.problems if not p.is_error])
+    for rel in result.skipped:
+        _err(f"warning: {rel} mentions {result.old} but cannot be read as a record; it was not changed")
+    render("renamed", format.value, result, _out())
+
+
+@app.command()
 def init(
     folder: Annotated[Path, typer.Argument(
         help="Folder for the new ledger; created when missing. Default: the current folder.")] = Path("."),
