@@ -849,8 +849,10 @@ def edit(
 
 @app.command()
 def rename(
-    old: Annotated[str, typer.Argument(help="The record's id now.", autocompletion=completion.ids)],
-    new: Annotated[str, typer.Argument(help="Its new id: lower-case letters, digits and '-'.")],
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The record's id now.",
+                                       autocompletion=completion.ids)],
+    new: Annotated[str, typer.Argument(metavar="NEW",
+                                       help="Its new id: lower-case letters, digits and '-'.")],
     format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
 ) -> None:
     """Change a record's id: move its file (same folder) and rewrite every
