@@ -21,7 +21,7 @@ from ledger.core.problems import ExitCode, LedgerError
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "validate", "fmt", "list", "show", "summary", "actors",
-                 "export", "diff", "log", "evidence", "verify")
+                 "export", "diff", "log", "evidence", "verify", "rename")
 
 
 class _Group(TyperGroup):
