@@ -234,3 +234,15 @@ def test_public_list_csv_without_rows_has_no_path_column(run) -> None:  # type: 
     full = run("list", "--format", "csv", "--country", "FR")
     assert full.stdout.rstrip("\n").endswith(",path")
 
+
+
+def test_a_withheld_record_warns_but_does_not_block_a_release(run, planted: Path) -> None:  # type: ignore[no-untyped-def]
+    text = planted.read_text(encoding="utf-8")
+    planted.write_text(text + "confidentiality: restricted\n", encoding="utf-8")
+    warned = run("validate", "--strict")
+    assert warned.exit_code == 1
+    assert "[confidential-name-in-id]" in warned.stdout and "can never be made public" in warned.stdout
+    released = run("export", "--public", "--format", "jsonl")
+    assert released.exit_code == 0, released.stderr
+    assert "oskenba" not in released.stdout.casefold()
+    assert LINKING in released.stdout

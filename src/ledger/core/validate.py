@@ -350,12 +350,15 @@ def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
 
 def _confidential_ids(path: str, data: dict[str, Any]) -> list[Problem]:
     """A confidential name spelled out by the id, which no redaction can remove."""
-    from ledger.core.redact import names_in_id
+    from ledger.core.redact import is_public, names_in_id
 
     rid = data.get("id")
+    # An id is never redacted: it is the file name, and other records link to it.
+    effect = ("public views refuse to run while it does" if is_public(data)
+              else "ids cannot be redacted, so the record can never be made public with it")
     return [Problem(path, 0, 0, "confidential-name-in-id",
-                    f"id '{rid}' holds the name of confidential actor '{ref}' ({name}); "
-                    "public views refuse to run while it does", severity="warning", pointer="/id",
+                    f"id '{rid}' holds the name of confidential actor '{ref}' ({name}); {effect}",
+                    severity="warning", pointer="/id",
                     hint=f"give the record an id without the name: ledger rename {rid} NEW-ID")
             for ref, name in names_in_id(data)]
 
