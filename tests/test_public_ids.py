@@ -246,3 +246,11 @@ def test_a_withheld_record_warns_but_does_not_block_a_release(run, planted: Path
     assert released.exit_code == 0, released.stderr
     assert "oskenba" not in released.stdout.casefold()
     assert LINKING in released.stdout
+
+
+def test_rename_warns_when_the_new_id_still_names_the_actor(run, planted: Path) -> None:  # type: ignore[no-untyped-def]
+    still = "2020-05-04-zhanara-case-q7zk"
+    result = run("rename", OLD, still)
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: id '{still}' holds the name of confidential actor 'v1'" in result.stderr
+    assert run("export", "--public").exit_code == 1

@@ -237,17 +237,17 @@ def _splice(text: str, spans: list[Span], new: str, quoted: bool) -> str:
 def _added_errors(session: api.Session, changed: list[tuple[_File, str]], result: Renamed,
                   before: dict[str, str], after: dict[str, str], today: dt.date) -> list[Problem]:
     """Errors the changed records would have that they did not have before
-    (an error already there is not the rename's doing, and does not stop it);
-    every problem of the changed records is kept in result.problems."""
+    (an error already there is not the rename's doing, and does not stop it).
+    The renamed record's own problems are kept in result.problems, so that a
+    NEW that still holds a confidential name is warned about."""
     added: list[Problem] = []
-    problems: list[Problem] = []
     for i, (f, text) in enumerate(changed):
         rel = result.new_path if i == 0 else f.rel
         old_keys = _keys(recording.check(session, f.rel, f.text, before, today=today))
         now = recording.check(session, rel, text, after, today=today)
-        problems += now
+        if i == 0:
+            result.problems = now
         added += [p for p in now if p.is_error and (p.code, p.pointer) not in old_keys]
-    result.problems = problems
     return added
 
 
