@@ -15,13 +15,13 @@ import pytest
 
 from conftest import invoke, use_editor
 from gitrepo import commit, git, isolate
-from ledger.library import Ledger
 from ledger.core import yamlio
 from ledger.core.problems import Problem
 from ledger.editing import add as adding
 from ledger.editing import compose
 from ledger.editing import save as recording
 from ledger.editing.prompts import Question, check_answer, normalise_answer, yes_no
+from ledger.library import Ledger
 
 URL = "https://example.org/rferl-2020-04-20"
 ILYASHEV = ["--title", "Activist Alnur Ilyashev sentenced to two months in jail", "--date", "2020-04-18",

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import Result, invoke, use_editor
-from ledger.library import Ledger
 from ledger.core.problems import Problem
 from ledger.editing import editor, template
+from ledger.library import Ledger
 
 RECORD = "incidents/2020/2020-04-18-ilyashev-jailed-6fsa.yaml"
 

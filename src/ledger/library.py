@@ -158,7 +158,8 @@ class Ledger:
         from ledger.core import query, redact
 
         withheld = redact.Withheld()
-        rows = list(redact.public_records(self._from_files(), withheld))
+        rows = list(redact.public_records(self._from_files(), withheld,
+                                          publish=self.session.layout.settings.publish))
         # Widened from the redacted records, so a withheld alias cannot widen a public search.
         filter = self._widen(filter, rows)
         picked: Iterator[Row] = iter(rows) if filter is None else query.select(rows, filter)

@@ -21,7 +21,7 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "validate", "fmt", "list", "show", "summary", "actors",
-                 "export", "diff", "log", "evidence", "verify")
+                 "export", "diff", "log", "evidence", "verify", "rename")
 
 
 class _Group(TyperGroup):
@@ -299,7 +299,7 @@ def list_(
     rows = _select(_ledger(), public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where,
                    sort=sort, limit=limit, ids_only=format is ListFormat.ids)
-    render("records", format.value, rows, _out())
+    render("records", format.value, rows, _out(), paths=not public)
 
 
 def _warn_unreadable(bad: list[str]) -> None:
@@ -626,7 +626,8 @@ def export(
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "ledger_version": __version__, "public": "true" if public else "false"}
         with storage.sqlite_output(output, overwrite=force) as conn:
-            written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"))
+            written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"),
+                                   paths=not public)
         _err(f"exported {written} incident{'s' if written != 1 else ''} to {output}")
         return
     with (storage.open_output(output, overwrite=force) if output is not None
@@ -797,6 +798,34 @@ def edit(
     _show_problems([p for p in c.problems if not p.is_error])
     _err(f"saved {c.rel}" if change.changed else f"no changes to {c.rel}")
     _report_saved(c.rid, c.rel, "updated" if change.changed else "unchanged", c.text, format)
+
+
+@app.command()
+def rename(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The record's id now.",
+                                       autocompletion=completion.ids)],
+    new: Annotated[str, typer.Argument(metavar="NEW",
+                                       help="Its new id: lower-case letters, digits and '-'.")],
+    format: Annotated[TextJson, typer.Option("--format", "-f", help="Output format.")] = TextJson.text,
+) -> None:
+    """Change a record's id: move its file (same folder) and rewrite every
+    related / duplicate_of link to it, keeping comments, in one step.
+
+    Exit 2 when NEW is not a valid id or is taken, 1 when the result would
+    not validate (nothing is changed), 3 when a file cannot be written.
+    """
+    from ledger.editing import rename as renaming
+    from ledger.render import render
+
+    try:
+        result = renaming.rename(_session(), old, new)
+    except renaming.Refused as exc:
+        _show_problems([p for p in exc.result.problems if p.is_error])
+        raise
+    _show_problems([p for p in result.problems if not p.is_error])
+    for rel in result.skipped:
+        _err(f"warning: {rel} mentions {result.old} but cannot be read as a record; it was not changed")
+    render("renamed", format.value, result, _out())
 
 
 @app.command()

@@ -69,8 +69,16 @@ def strings(record: Record, key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def flat_columns(*, paths: bool = True) -> list[str]:
+    """The columns of flat_row; without the path for rows that have none."""
+    return list(flat_row("-" if paths else "", {}))
+
+
 def flat_row(path: str, record: Record) -> dict[str, str]:
-    """One CSV row per incident: stable column names, lists joined with '; '."""
+    """One CSV row per incident: stable column names, lists joined with '; '.
+
+    A row without a path (a public view's) has no path column.
+    """
     lower, upper = date_bounds(record)
     loc = record.get("location") if isinstance(record.get("location"), dict) else {}
     assert isinstance(loc, dict)
@@ -107,5 +115,5 @@ def flat_row(path: str, record: Record) -> dict[str, str]:
         "description": str(record.get("description", "")),
         "recorded_by": str(recorded.get("by", "")),
         "recorded_on": str(recorded.get("on", "")),
-        "path": path,
+        **({"path": path} if path else {}),
     }

@@ -9,6 +9,7 @@ connection; where the database lives, and writing it atomically, is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from ledger.core import model
 from ledger.core.schema import Schema
 
 Row = tuple[str, dict[str, Any]]
+_PATH_COLUMN = re.compile(r"^ *path TEXT NOT NULL,.*\n", re.MULTILINE)
 ROLE_OF = {"victims": "victim", "perpetrators": "perpetrator"}
 
 
@@ -37,9 +39,9 @@ def _children(schema: Schema, key: str) -> list[str]:
     return schema.key_order((key, "*"))
 
 
-def table_columns(schema: Schema, table: str) -> list[str]:
+def table_columns(schema: Schema, table: str, *, paths: bool = True) -> list[str]:
     if table == "incidents":
-        return list(model.flat_row("", {}))
+        return model.flat_columns(paths=paths)
     columns = ["incident_id", *_children(schema, table)]
     if table == "acts":
         columns.insert(1, "act_idx")
@@ -96,7 +98,7 @@ CREATE TABLE incidents (
     status TEXT, country TEXT, region TEXT, place TEXT, lat REAL, lon REAL, precision TEXT,
     confidentiality TEXT, duplicate_of TEXT, description TEXT,
     recorded_by TEXT, recorded_on TEXT,
-    path TEXT NOT NULL,
+    path TEXT NOT NULL,  -- left out of a database without paths (a public export)
     record TEXT NOT NULL  -- the whole record as JSON, fields added to the schema included
 );
 CREATE TABLE acts (
@@ -198,22 +200,23 @@ def _pick(item: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def write_sqlite(conn: Any, rows: Iterable[Row], meta: dict[str, str],
-                 warn: Callable[[str], None]) -> int:
+                 warn: Callable[[str], None], *, paths: bool = True) -> int:
     """Fill an empty database with the rows; returns how many incidents went in.
 
     A second record with an id already written (an invalid ledger) is left
-    out and reported through warn, as is a record without an id.
+    out and reported through warn, as is a record without an id.  Without
+    paths, incidents has no path column.
     """
-    conn.executescript(DDL)
+    conn.executescript(DDL if paths else _PATH_COLUMN.sub("", DDL, count=1))
     written: set[str] = set()
     for path, record in rows:
         rid = record.get("id")
         if not isinstance(rid, str) or rid in written:
-            warn(f"{path}: left out of the database: "
+            warn(f"{path or 'a record'}: left out of the database: "
                  + ("it has no id" if not isinstance(rid, str) else f"id {rid} is used twice"))
             continue
         written.add(rid)
-        _write_record(conn, path, record)
+        _write_record(conn, path if paths else "", record)
     meta = {**meta, "incidents": str(len(written))}
     conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
     return len(written)
@@ -230,7 +233,7 @@ def _write_record(conn: Any, path: str, record: dict[str, Any]) -> None:
             "region", "place", "confidentiality", "duplicate_of", "description",
             "recorded_by", "recorded_on")},
         "lat": loc.get("lat"), "lon": loc.get("lon"), "precision": loc.get("precision"),
-        "path": path, "record": json.dumps(record, ensure_ascii=False),
+        **({"path": path} if path else {}), "record": json.dumps(record, ensure_ascii=False),
     })
     for idx, act in enumerate(model.items(record, "acts")):
         start, end = _bounds(act.get("date"))

@@ -351,6 +351,7 @@ def record_problems(path: str, data: dict[str, Any], *, today: dt.date) -> list[
                 out.append(Problem(path, 0, 0, "self-reference", f"{key} points to this record itself",
                                    pointer=pointer([key, i] if isinstance(values, list) else [key])))
     out += _confidential_names(path, data)
+    out += _confidential_ids(path, data)
     return out
 
 
@@ -379,6 +380,21 @@ def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
                     pointer=pointer(parts),
                     hint="refer to the person without the name, or make the record restricted")
             for parts, name in names_in_text(data)]
+
+
+def _confidential_ids(path: str, data: dict[str, Any]) -> list[Problem]:
+    """A confidential name spelled out by the id, which no redaction can remove."""
+    from ledger.core.redact import is_public, names_in_id
+
+    rid = data.get("id")
+    # An id is never redacted: it is the file name, and other records link to it.
+    effect = ("public views refuse to run while it does" if is_public(data)
+              else "ids cannot be redacted, so the record can never be made public with it")
+    return [Problem(path, 0, 0, "confidential-name-in-id",
+                    f"id '{rid}' holds the name of confidential actor '{ref}' ({name}); {effect}",
+                    severity="warning", pointer="/id",
+                    hint=f"give the record an id without the name: ledger rename {rid} NEW-ID")
+            for ref, name in names_in_id(data)]
 
 
 # -- rules across records ----------------------------------------------------

@@ -25,6 +25,7 @@ _MODULES = {
     "diff": "ledger.render.diff", "log": "ledger.render.diff",
     "verify": "ledger.render.evidence", "evidence-added": "ledger.render.evidence",
     "saved": "ledger.render.recording", "initialized": "ledger.render.recording",
+    "renamed": "ledger.render.rename",
 }
 
 

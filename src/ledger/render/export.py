@@ -12,7 +12,7 @@ from typing import Any
 from ledger.core import tables as export
 from ledger.core.schema import SUPPORTED_VERSION, Schema
 from ledger.render import Output, register
-from ledger.render.records import render_jsonl
+from ledger.render.records import _with_path, render_jsonl
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Export:
 
 @register("export", "csv")
 def render_csv(result: Export, out: Output, **_: Any) -> None:
-    columns = export.table_columns(result.schema, result.table)
+    columns = export.table_columns(result.schema, result.table, paths=not result.public)
     writer = csv.DictWriter(out.stream, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(export.table_rows(result.schema, result.table, result.rows))
@@ -43,6 +43,6 @@ def render_json(result: Export, out: Output, **_: Any) -> None:
                           "public": result.public})[:-1] + ', "incidents": [')
     first = True
     for path, record in result.rows:
-        out.write(("\n" if first else ",\n") + json.dumps({**record, "path": path}, ensure_ascii=False))
+        out.write(("\n" if first else ",\n") + json.dumps(_with_path(path, record), ensure_ascii=False))
         first = False
     out.write("\n]}\n" if not first else "]}\n")

@@ -14,7 +14,8 @@ Rows = Iterable[tuple[str, dict[str, Any]]]
 
 
 def _with_path(path: str, record: dict[str, Any]) -> dict[str, Any]:
-    return {**record, "path": path}
+    # Rows of a public view have no path (redact.NO_PATH): then there is no key.
+    return {**record, "path": path} if path else record
 
 
 @register("records", "json")
@@ -40,7 +41,7 @@ def render_ids(rows: Rows, out: Output, **_: Any) -> None:
 
 
 @register("records", "csv")
-def render_csv(rows: Rows, out: Output, **_: Any) -> None:
+def render_csv(rows: Rows, out: Output, *, paths: bool = True, **_: Any) -> None:
     writer: Any = None
     for path, record in rows:
         row = model.flat_row(path, record)
@@ -49,7 +50,7 @@ def render_csv(rows: Rows, out: Output, **_: Any) -> None:
             writer.writeheader()
         writer.writerow(row)
     if writer is None:
-        out.write(",".join(model.flat_row("", {})) + "\n")
+        out.write(",".join(model.flat_columns(paths=paths)) + "\n")
 
 
 @register("records", "yaml")
@@ -190,7 +191,9 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
     path, r = row
     console = out.console()
     lines: list[Any] = layout.heading_lines(console, _text(r.get("title")))
-    lines += [Text(_text(r.get("id")), style="dim"), *layout.wrap(console, path, console.width, style="dim")]
+    lines += [Text(_text(r.get("id")), style="dim")]
+    if path:  # rows of a public view have none
+        lines += layout.wrap(console, path, console.width, style="dim")
     lines += [Text(""), *layout.fact_lines(console, _incident_facts(r))]
     names = model.actor_names(r)
     for title, items, facts_of in (

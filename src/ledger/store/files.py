@@ -36,6 +36,7 @@ class Settings:
     schema: str = DEFAULT_SCHEMA
     incidents: str = DEFAULT_INCIDENTS
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    publish: tuple[str, ...] = ()  # [public] publish: fields public views keep (redact.PUBLISHABLE)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,22 @@ def load_settings(root: Path) -> Settings:
     settings = Settings(**values)
     for key in ("schema", "incidents"):
         _inside(root, getattr(settings, key), f"{CONFIG_FILE}: [ledger] {key}")
-    return settings
+    return replace(settings, publish=_published(doc.get("public", {})))
+
+
+def _published(section: Any) -> tuple[str, ...]:
+    """[public] publish = [...]: the withheld-by-default fields a release keeps."""
+    from ledger.core.redact import PUBLISHABLE
+
+    value = section.get("publish", []) if isinstance(section, dict) else None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LedgerError(f"{CONFIG_FILE}: [public] publish must be a list of field names",
+                          hint=f"any of: {', '.join(PUBLISHABLE)}")
+    unknown = [v for v in value if v not in PUBLISHABLE]
+    if unknown:
+        raise LedgerError(f"{CONFIG_FILE}: [public] publish: unknown field {unknown[0]!r}",
+                          hint=f"any of: {', '.join(PUBLISHABLE)}")
+    return tuple(value)
 
 
 def _inside(root: Path, rel: str, what: str) -> Path:

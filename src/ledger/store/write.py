@@ -300,3 +300,110 @@ def _sha256_path(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def together(root: Path, writes: list[tuple[str, bytes, bytes | None, int | None]],
+             removes: list[tuple[str, bytes]]) -> None:
+    """Several files changed as one step (``ledger rename``): all, or none.
+
+    writes: (rel, data, expected bytes or None for a new file, mode of a new
+    file); removes: (rel, expected bytes).  Under the write lock, every new
+    text is written beside its target and synced; only when all are on disk,
+    and every file still holds the bytes the caller read, are they moved into
+    place (new files first, never over one that appeared; removals last).  A
+    fault during the moves is undone as far as the file system allows."""
+    with locked(root):
+        staged: list[tuple[int, str, str]] = []  # (folder fd, temporary name, final name)
+        try:
+            for rel, data, expected, mode in writes:
+                folder, _, name = rel.rpartition("/")
+                try:
+                    dir_fd = _folder(root, folder, make=expected is None)
+                except OSError as exc:
+                    raise fault(rel, exc) from None
+                tmp = f".{name}.{secrets.token_hex(4)}.tmp"
+                staged.append((dir_fd, tmp, name))
+                try:
+                    if expected is not None:
+                        mode = stat.S_IMODE(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW,
+                                 0o666 if mode is None else mode, dir_fd=dir_fd)
+                    try:
+                        view = memoryview(data)
+                        while view:
+                            view = view[os.write(fd, view):]
+                        os.fsync(fd)
+                        if mode is not None:
+                            os.fchmod(fd, mode)
+                    finally:
+                        os.close(fd)
+                except OSError as exc:
+                    raise LedgerError(f"cannot write {rel}: {exc.strerror or exc}; nothing was changed",
+                                      exit_code=ExitCode.CANNOT_RUN) from None
+            for rel, expected in [(w[0], w[2]) for w in writes] + removes:
+                _still(root, rel, expected)
+            _move(root, writes, removes, staged)
+        finally:
+            for dir_fd, tmp, _ in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=dir_fd)
+                with contextlib.suppress(OSError):
+                    os.close(dir_fd)
+
+
+def _still(root: Path, rel: str, expected: bytes | None) -> None:
+    """Another writer (a git pull, an editor) must not lose a change to us."""
+    try:
+        current: bytes | None = read_beneath(root, rel, (len(expected) if expected else 0) + 1)
+    except FileNotFoundError:
+        current = None
+    except OSError:
+        current = b"\0not a regular file"
+    if expected is None and current is not None:
+        raise WriteConflict(f"{rel} appeared meanwhile; nothing was changed", exit_code=ExitCode.INVALID)
+    if expected is not None and current != expected:
+        raise WriteConflict(f"{rel} changed on disk meanwhile; nothing was changed",
+                            hint="run the command again", exit_code=ExitCode.INVALID)
+
+
+def _move(root: Path, writes: list[tuple[str, bytes, bytes | None, int | None]],
+          removes: list[tuple[str, bytes]], staged: list[tuple[int, str, str]]) -> None:
+    done: list[int] = []
+    gone: list[tuple[str, bytes]] = []
+    order = sorted(range(len(writes)), key=lambda i: writes[i][2] is not None)  # new files first
+    try:
+        for i in order:
+            dir_fd, tmp, name = staged[i]
+            if writes[i][2] is None:
+                os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+            else:
+                os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            done.append(i)
+        for rel, expected in removes:
+            folder, _, name = rel.rpartition("/")
+            fd = _folder(root, folder, make=False)
+            try:
+                os.unlink(name, dir_fd=fd)
+            finally:
+                os.close(fd)
+            gone.append((rel, expected))
+    except OSError as exc:
+        failed: list[str] = []
+        for rel, expected in gone:
+            try:
+                _put(root, rel, expected, create=True)
+            except (OSError, LedgerError):
+                failed.append(rel)
+        for i in reversed(done):
+            rel, _, expected, _ = writes[i]
+            try:
+                if expected is None:
+                    dir_fd, _, name = staged[i]
+                    os.unlink(name, dir_fd=dir_fd)
+                else:
+                    _put(root, rel, expected, create=False)
+            except (OSError, LedgerError):
+                failed.append(rel)
+        left = f"; could not restore {', '.join(failed)}" if failed else "; nothing was changed"
+        raise LedgerError(f"cannot write {exc.filename or 'a file'}: {exc.strerror or exc}{left}",
+                          exit_code=ExitCode.CANNOT_RUN) from None
