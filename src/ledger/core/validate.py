@@ -180,6 +180,8 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         else:
             message = f"{where}: {_show(value)} is not a valid {fmt}"
     elif kw == "pattern":
+        if sub.get("format") == "edtf" and not edtf.is_valid(value):
+            return []  # the edtf format's own problem says what is wrong, and how to fix it
         message = f"{where}: {_show(value)} has the wrong form"
         hint = sub.get("description", "") or f"it must match {err.validator_value}"
         if parts and parts[0] == "id":
