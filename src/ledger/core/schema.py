@@ -43,19 +43,17 @@ class Schema:
     # -- compiled validator -------------------------------------------------
     @cached_property
     def validator(self) -> Any:
-        from jsonschema import Draft202012Validator, FormatChecker
+        from jsonschema import Draft202012Validator
         from jsonschema.exceptions import SchemaError
 
-        from ledger.core import edtf
+        from ledger.core import formats
 
         try:
             Draft202012Validator.check_schema(self.document)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
             raise LedgerError(f"{self.source}: broken schema at {where}: {exc.message}") from None
-        checker = FormatChecker()
-        checker.checks("edtf", raises=edtf.EdtfError)(edtf.parse)
-        return Draft202012Validator(self.document, format_checker=checker)
+        return Draft202012Validator(self.document, format_checker=formats.checker())
 
     # True when this very document (same digest) is known to compile: the
     # record cache says so when it holds results made with it.  The Python
@@ -73,10 +71,10 @@ class Schema:
             import jsonschema_rs
         except ImportError:
             return None
-        from ledger.core import edtf
+        from ledger.core import formats
 
         try:
-            return jsonschema_rs.validator_for(self.document, formats={"edtf": edtf.is_valid},
+            return jsonschema_rs.validator_for(self.document, formats=formats.fast_formats(),
                                                validate_formats=True)
         except Exception:  # an exotic schema it cannot compile: use the Python validator
             return None

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ledger.core import edtf, yamlio
+from ledger.core import edtf, formats, yamlio
 from ledger.core.problems import Problem
 from ledger.core.schema import Schema
 
@@ -90,9 +90,18 @@ def schema_problems(path: str, data: Any, schema: Schema) -> list[Problem]:
     if schema.is_valid(data):
         return []
     out = []
-    for err in schema.validator.iter_errors(data):
+    for err in _without_echoes(schema.validator.iter_errors(data)):
         out.extend(_explain(path, err, schema))
     return out
+
+
+def _without_echoes(errors: Iterable[Any]) -> list[Any]:
+    """The errors less a pattern's where the same value fails its format:
+    the format's message says what is wrong (a date, a URL) and how to mend
+    it; "has the wrong form" beside it says nothing more."""
+    errors = list(errors)
+    failed = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+    return [e for e in errors if e.validator != "pattern" or tuple(e.absolute_path) not in failed]
 
 
 def value_problems(path: tuple[str, ...], value: Any, schema: Schema) -> list[Problem]:
@@ -100,7 +109,7 @@ def value_problems(path: tuple[str, ...], value: Any, schema: Schema) -> list[Pr
     typed for ("acts", "*", "type"); messages name the field as validate does."""
     validator = schema.validator.evolve(schema=schema.subschema(path))
     out = []
-    for err in validator.iter_errors(value):
+    for err in _without_echoes(validator.iter_errors(value)):
         err.path.extendleft(reversed([0 if p == "*" else p for p in path]))
         out.extend(_explain("", err, schema))
     return out
@@ -177,11 +186,10 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
             hint = "write it as YYYY-MM-DD"
         elif fmt == "uri":
             message = f"{where}: {_show(value)} is not a valid URL"
+            hint = formats.uri_hint(value)
         else:
             message = f"{where}: {_show(value)} is not a valid {fmt}"
     elif kw == "pattern":
-        if sub.get("format") == "edtf" and not edtf.is_valid(value):
-            return []  # the edtf format's own problem says what is wrong, and how to fix it
         message = f"{where}: {_show(value)} has the wrong form"
         hint = sub.get("description", "") or f"it must match {err.validator_value}"
         if parts and parts[0] == "id":
