@@ -158,6 +158,9 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         close = _close(str(value), allowed, n=1)
         shown = ", ".join(allowed) if len(allowed) <= 60 else ", ".join(allowed[:60]) + ", ..."
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed: {shown}"
+        if parts and parts[-1] == "country" and isinstance(value, str):
+            vocab = schema.vocabulary_for(tuple("*" if isinstance(q, int) else str(q) for q in parts))
+            hint = _country_hint(value, allowed, vocab.descriptions if vocab else {}) or hint
     elif kw == "const":
         message = f"{where} must be {err.validator_value!r}, not {_show(value)}"
         if parts == ["schema_version"]:
@@ -216,6 +219,17 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
     else:
         message = f"{where}: {err.message}"
     return [Problem(path, 0, 0, f"schema-{_kebab(kw)}", message, pointer=pointer(ptr_parts), hint=hint)]
+
+
+def _country_hint(value: str, allowed: list[str], names: Mapping[str, str]) -> str:
+    """For a country written as a name, or misspelt: the code(s) meant."""
+    from ledger.core import countries
+
+    code = countries.code_for(value, names)
+    if code is not None and code in allowed:
+        return f"records hold the ISO 3166-1 code: write {code} ({names.get(code) or countries.name(code)})"
+    close = [f"{c} ({name})" for c, name in countries.suggest(value, names=names) if c in allowed]
+    return f"did you mean {' or '.join(close)}? (records hold the ISO 3166-1 code)" if close else ""
 
 
 def _kebab(word: str) -> str:
