@@ -227,7 +227,7 @@ def parse_value(text: str) -> tuple[Any, YamlIssue | None]:
         # libyaml drops the last line break of a block scalar whose last line
         # has no line end (yaml-test-suite JEF9/02, L24T/01).
         data = _loader()(text if not text or text[-1] == "\n" else text + "\n")
-        if _SUSPECT.search(text):
+        if _suspect(text):
             _refuse_lenient(text)
     except _Rejected as rej:
         return None, rej.issue
@@ -431,7 +431,25 @@ def _scalar(ev: Any, tag: str, *, explicit: bool) -> Any:
 # before it (so it starts no comment), and a plain "-", "?" or ":" alone in a
 # flow collection.  It also reads "[?x]" as a key x, not the text "?x" (652Z,
 # HM87/01).  Only text that could hold one of these is scanned again.
-_SUSPECT = re.compile(r"""["'\[\]{},]#|[|>][-+0-9]*#|^%|[\[{,]\s*(?:[-?:][\s,\]}]|\?\S)""", re.M)
+_FLOW_SUSPECT = re.compile(r"[\[{,]\s*(?:[-?:][\s,\]}]|\?\S)")
+_BEFORE_HASH = frozenset("\"'[]{},|>")
+_HEADER_DIGITS = frozenset("-+0123456789")
+
+
+def _suspect(text: str) -> bool:
+    """Whether text could hold what _refuse_lenient looks for (a cheap test:
+    it runs on every record, the token scan only on the few it lets by)."""
+    if text.startswith("%") or "\n%" in text:
+        return True
+    at = text.find("#", 1)
+    while at != -1:
+        before = at - 1
+        while before > 0 and text[before] in _HEADER_DIGITS:  # a block scalar header: >-#, |2#
+            before -= 1
+        if text[before] in _BEFORE_HASH:
+            return True
+        at = text.find("#", at + 1)
+    return ("[" in text or "{" in text) and _FLOW_SUSPECT.search(text) is not None
 _HEADER = re.compile(r"[|>][-+0-9]*#")
 _FLOW_WORD = re.compile(r"[^\s,\[\]{}]*")
 _SPACE = ("", " ", "\t", "\n")
