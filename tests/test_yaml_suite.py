@@ -153,7 +153,8 @@ def test_an_anchor_is_refused_even_without_an_alias(text: str, line: int, column
 
 
 @pytest.mark.parametrize("text", ['a: "v"# c\n', '# a header comment\na: "v"# c\n', "a: >#c\n  x\n",
-                                  "a: [b, c]#d\n", "a: [-]\n", "a: {?x: 1}\n", "a: [?y]\n", "%YAML 1.2#x\n---\na: 1\n"])
+                                  "a: [b, c]#d\n", "a: [-]\n", "a: {?x: 1}\n", "a: [?y]\n",
+                                  "%YAML 1.2#x\n---\na: 1\n"])
 def test_what_libyaml_would_misread_is_refused(text: str) -> None:
     data, issue = yamlio.parse(text)
     assert data is None and issue is not None and issue.code == "yaml-syntax", issue
