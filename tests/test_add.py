@@ -148,7 +148,7 @@ def test_same_name_twice_is_one_actor_and_refs_stay_unique(fresh: Path) -> None:
     (["--tag", "Fake News"], "tags", "kebab-case"),
     (["--date", "2999-01-01"], "date", "in the future"),
     (["--related", "2020-no-such-incident-abcd"], "related", "not an incident in this ledger"),
-    (["--source", "not a url"], "sources.url", "has the wrong form"),
+    (["--source", "not a url"], "sources.url", "is not a valid URL"),
 ])
 def test_refusals_name_the_field_and_write_nothing(fresh: Path, args: list[str], field: str,
                                                      says: str) -> None:

@@ -283,7 +283,8 @@ def test_sort_missing_values_last_and_limit(syn: Ledger) -> None:
     (["--act", "arest"], "arrest, detention"),
     (["--status", "sure"], "confirmed, likely"),
     (["--right", "speech"], "expression"),
-    (["--country", "Kazakhstan"], "--country"),
+    (["--country", "Kazakstn"], "did you mean KZ (Kazakhstan)?"),
+    (["--country", "XX"], "--country"),
     (["--limit", "-1"], "--limit"),
 ])
 def test_bad_options_are_usage_errors(run: Any, args: list[str], says: str) -> None:

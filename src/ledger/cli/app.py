@@ -208,7 +208,8 @@ UntilOpt = Annotated[str | None, typer.Option(
     "--until", metavar="DATE", help="Incidents whose date range starts by DATE: --until 2016 "
     "ends on 31 December 2016.")]
 CountryOpt = Annotated[list[str] | None, typer.Option(
-    "--country", metavar="CODE", help="Country code (ISO 3166-1 alpha-2, any case).",
+    "--country", metavar="CODE", help="Country code (ISO 3166-1 alpha-2, any case) or name "
+    "(Kazakhstan, Казахстан).",
     autocompletion=completion.vocabulary(("location", "country")))]
 ActOpt = Annotated[list[str] | None, typer.Option(
     "--act", metavar="TYPE", help="Incidents with an act of this type (one of the schema's act types).",
@@ -682,7 +683,8 @@ def add(
         metavar="STATUS", help="How well it is established (the schema's status vocabulary). "
              "Default: the schema's default for status (unknown), with a note on stderr.")] = None,
     country: Annotated[str | None, typer.Option(
-        metavar="CODE", help="ISO 3166-1 alpha-2 country code, e.g. KZ.")] = None,
+        metavar="CODE", help="ISO 3166-1 alpha-2 country code, e.g. KZ, or the country's name.",
+        autocompletion=completion.vocabulary(("location", "country")))] = None,
     region: Annotated[str | None, typer.Option(metavar="TEXT", help="Region, province or oblast.")] = None,
     place: Annotated[str | None, typer.Option(metavar="TEXT", help="City, town or site.")] = None,
     act: Annotated[list[str] | None, typer.Option(

@@ -55,5 +55,9 @@ def vocabulary(path: tuple[str, ...]) -> Completer:
             return []
         if vocab is None:
             return []
+        if path == ("location", "country"):  # by code or by name: Kaz<TAB> offers KZ
+            from ledger.core import countries
+
+            return countries.complete(incomplete, vocab.values, vocab.descriptions)
         return [(v, vocab.descriptions.get(v, "")) for v in vocab.values if v.startswith(incomplete)]
     return complete

@@ -16,12 +16,12 @@ import difflib
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from ledger.core import edtf, model
 from ledger.core.normalize import fold
 from ledger.core.problems import UsageError
-from ledger.core.schema import Schema
+from ledger.core.schema import Schema, Vocabulary
 
 Row = tuple[str, dict[str, Any]]
 
@@ -263,7 +263,8 @@ def build_filter(schema: Schema, *, since: str | None = None, until: str | None 
         groups.setdefault(w.field.parts, []).append(w)
     return Filter(
         since=start, until=end,
-        countries=frozenset(fold(c) for c in _vocab(schema, "--country", ("location", "country"), country)),
+        countries=frozenset(fold(c) for c in _vocab(schema, "--country", COUNTRY,
+                                                    _country_codes(schema, country))),
         acts=frozenset(_vocab(schema, "--act", ("acts", "*", "type"), act)),
         statuses=frozenset(_vocab(schema, "--status", ("status",), status)),
         tags=frozenset(fold(t) for t in tag),
@@ -284,6 +285,24 @@ def _window_bound(option: str, value: str | None, *, end: bool) -> dt.date | Non
                          hint="give a date such as 2021, 2021-03 or 2021-03-15 (EDTF)") from None
 
 
+COUNTRY = ("location", "country")
+
+
+def _country_codes(schema: Schema, given: Sequence[str]) -> list[str]:
+    """Country names (Kazakhstan, Казахстан) and alpha-3 codes as alpha-2
+    codes; anything else as given, for the vocabulary to judge."""
+    from ledger.core import countries
+
+    vocab = schema.vocabulary_for(COUNTRY)
+    names = vocab.descriptions if vocab is not None else {}
+    out = []
+    for value in given:
+        stripped = value.strip()
+        # A code already (the common case) needs no name index.
+        out.append(stripped if len(stripped) == 2 else countries.code_for(stripped, names) or stripped)
+    return out
+
+
 def _vocab(schema: Schema, option: str, path: tuple[str, ...], given: Sequence[str]) -> list[str]:
     """Given values as the schema spells them (any case); unknown ones are a usage error."""
     vocab = schema.vocabulary_for(path)
@@ -296,6 +315,8 @@ def _vocab(schema: Schema, option: str, path: tuple[str, ...], given: Sequence[s
         if known is None:
             close = difflib.get_close_matches(fold(value), list(by_fold), n=3)
             hint = (f"did you mean {' or '.join(by_fold[c] for c in close)}? " if close else "")
+            if path == COUNTRY and len(value.strip()) > 3:
+                return _unknown_country(option, value, vocab)
             listed = ", ".join(vocab.values)
             if len(vocab.values) > 60:
                 listed = ", ".join(vocab.values[:60]) + ", ..."
@@ -303,6 +324,16 @@ def _vocab(schema: Schema, option: str, path: tuple[str, ...], given: Sequence[s
                              hint=f"{hint}choose from: {listed}")
         out.append(known)
     return out
+
+
+def _unknown_country(option: str, value: str, vocab: Vocabulary) -> NoReturn:
+    from ledger.core import countries
+
+    close = [f"{code} ({name})" for code, name in countries.suggest(value, names=vocab.descriptions)
+             if code in vocab.values]
+    raise UsageError(f"{option}: {value!r} is not a country this ledger knows",
+                     hint=(f"did you mean {' or '.join(close)}? " if close else "")
+                     + "give an ISO 3166-1 code (KZ) or a country's name (Kazakhstan, Казахстан)")
 
 
 def select(rows: Iterable[Row], flt: Filter) -> Iterator[Row]:

@@ -97,12 +97,12 @@ class Schema:
             import jsonschema_rs
         except ImportError:
             return None
-        from ledger.core import edtf
+        from ledger.core import formats
 
         try:
             # Draft 2020-12 as the Python validator reads it, and nothing fetched.
             return jsonschema_rs.Draft202012Validator(
-                self.document, formats={"edtf": edtf.is_valid}, validate_formats=True,
+                self.document, formats=formats.fast_formats(), validate_formats=True,
                 retriever=_refuse_retrieval)
         except Exception:  # an exotic schema it cannot compile: use the Python validator
             return None
@@ -178,23 +178,10 @@ def _refuse_retrieval(uri: str) -> Any:
 
 
 def _format_checker() -> Any:
-    """jsonschema's formats, with edtf added and `regex` read by the engine
-    that runs patterns (Python's `re` accepts other things than it does)."""
-    from jsonschema import FormatChecker
+    """The format checks of ledger.core.formats: the same on every machine."""
+    from ledger.core import formats
 
-    from ledger.core import edtf
-    from ledger.core.patterns import PatternError, compile_pattern
-
-    checker = FormatChecker()
-    # A non-string (an unquoted year loads as an int) is the type check's
-    # error alone; a format applies to strings only, as JSON Schema says.
-    checker.checks("edtf", raises=edtf.EdtfError)(lambda v: not isinstance(v, str) or bool(edtf.parse(v)))
-
-    def is_regex(instance: object) -> bool:
-        return not isinstance(instance, str) or compile_pattern(instance) is not None
-
-    checker.checks("regex", raises=PatternError)(is_regex)
-    return checker
+    return formats.checker()
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -101,36 +101,42 @@ CREATE TABLE incidents (
     path TEXT NOT NULL,  -- left out of a database without paths (a public export)
     record TEXT NOT NULL  -- the whole record as JSON, fields added to the schema included
 );
+-- Acts and actors have an integer key (numbering the rows of this database,
+-- not stable across exports) so that every foreign key is one column, as
+-- Datasette and sqlite-utils need to follow it; (incident_id, idx) and
+-- (incident_id, ref) stay unique and are kept in the tables that point there.
 CREATE TABLE acts (
+    act_id INTEGER PRIMARY KEY,
     incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
     type TEXT, date TEXT, date_start TEXT, date_end TEXT,
     legal_basis TEXT, outcome TEXT, description TEXT,
-    PRIMARY KEY (incident_id, idx)
+    UNIQUE (incident_id, idx)
 );
 CREATE TABLE actors (
+    actor_id INTEGER PRIMARY KEY,
     incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
     ref TEXT NOT NULL,
     name TEXT, kind TEXT, occupation TEXT, affiliation TEXT,
     confidential INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (incident_id, ref)
+    UNIQUE (incident_id, ref)
 );
 CREATE TABLE actor_names (
-    incident_id TEXT NOT NULL,
+    actor_id INTEGER NOT NULL REFERENCES actors(actor_id) ON DELETE CASCADE,
+    incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
     ref TEXT NOT NULL,
     lang TEXT NOT NULL,
     name TEXT NOT NULL,
-    PRIMARY KEY (incident_id, ref, lang),
-    FOREIGN KEY (incident_id, ref) REFERENCES actors(incident_id, ref) ON DELETE CASCADE
+    PRIMARY KEY (actor_id, lang)
 );
 CREATE TABLE act_actors (
-    incident_id TEXT NOT NULL,
+    act_id INTEGER NOT NULL REFERENCES acts(act_id) ON DELETE CASCADE,
+    actor_id INTEGER REFERENCES actors(actor_id) ON DELETE CASCADE,  -- NULL: a ref no actor has
+    incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
     act_idx INTEGER NOT NULL,
     actor_ref TEXT NOT NULL,
     role TEXT NOT NULL,  -- victim | perpetrator
-    PRIMARY KEY (incident_id, act_idx, actor_ref, role),
-    FOREIGN KEY (incident_id, act_idx) REFERENCES acts(incident_id, idx) ON DELETE CASCADE,
-    FOREIGN KEY (incident_id, actor_ref) REFERENCES actors(incident_id, ref) ON DELETE CASCADE
+    PRIMARY KEY (act_id, actor_ref, role)
 );
 CREATE TABLE sources (
     incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
@@ -167,7 +173,8 @@ CREATE INDEX incidents_status ON incidents(status);
 CREATE INDEX acts_type ON acts(type);
 CREATE INDEX actors_name ON actors(name);
 CREATE INDEX actor_names_name ON actor_names(name);
-CREATE INDEX act_actors_actor ON act_actors(incident_id, actor_ref);
+CREATE INDEX act_actors_actor ON act_actors(actor_id);
+CREATE INDEX act_actors_ref ON act_actors(incident_id, actor_ref);
 CREATE INDEX sources_url ON sources(url);
 CREATE INDEX tags_value ON tags(value);
 CREATE INDEX rights_value ON rights(value);
@@ -187,12 +194,14 @@ def _bounds(text: Any) -> tuple[str | None, str | None]:
     return (lower.isoformat() if lower else None, upper.isoformat() if upper else None)
 
 
-def _insert(conn: Any, table: str, row: dict[str, Any]) -> None:
+def _insert(conn: Any, table: str, row: dict[str, Any]) -> int | None:
+    """Insert a row; its rowid, or None when it was left out."""
     # OR IGNORE: an invalid record (a ref used twice) must not stop the export.
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
-    conn.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})",
-                 [_sql(v) for v in row.values()])
+    cursor = conn.execute(f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})",
+                          [_sql(v) for v in row.values()])
+    return int(cursor.lastrowid) if cursor.rowcount == 1 else None
 
 
 def _pick(item: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -235,22 +244,31 @@ def _write_record(conn: Any, path: str, record: dict[str, Any]) -> None:
         "lat": loc.get("lat"), "lon": loc.get("lon"), "precision": loc.get("precision"),
         **({"path": path} if path else {}), "record": json.dumps(record, ensure_ascii=False),
     })
-    for idx, act in enumerate(model.items(record, "acts")):
-        start, end = _bounds(act.get("date"))
-        _insert(conn, "acts", {"incident_id": rid, "idx": idx, "date_start": start, "date_end": end,
-                               **_pick(act, "type", "date", "legal_basis", "outcome", "description")})
-        for key, role in ROLE_OF.items():
-            refs = act.get(key)
-            for ref in refs if isinstance(refs, list) else []:
-                _insert(conn, "act_actors",
-                        {"incident_id": rid, "act_idx": idx, "actor_ref": ref, "role": role})
+    actor_ids: dict[str, int] = {}  # ref -> actor_id
     for actor in model.items(record, "actors"):
-        _insert(conn, "actors", {"incident_id": rid, "confidential": actor.get("confidential") is True,
-                                 **_pick(actor, "ref", "name", "kind", "occupation", "affiliation")})
+        ref = actor.get("ref")
+        actor_id = _insert(conn, "actors", {
+            "incident_id": rid, "confidential": actor.get("confidential") is True,
+            **_pick(actor, "ref", "name", "kind", "occupation", "affiliation")})
+        if actor_id is None:  # no ref, or one used twice (an invalid record): the first actor stands
+            continue
+        if isinstance(ref, str):
+            actor_ids[ref] = actor_id
         names = actor.get("names")
         for lang, name in names.items() if isinstance(names, dict) else ():
             _insert(conn, "actor_names",
-                    {"incident_id": rid, "ref": actor.get("ref"), "lang": lang, "name": name})
+                    {"actor_id": actor_id, "incident_id": rid, "ref": ref, "lang": lang, "name": name})
+    for idx, act in enumerate(model.items(record, "acts")):
+        start, end = _bounds(act.get("date"))
+        act_id = _insert(conn, "acts", {
+            "incident_id": rid, "idx": idx, "date_start": start, "date_end": end,
+            **_pick(act, "type", "date", "legal_basis", "outcome", "description")})
+        for key, role in ROLE_OF.items():
+            refs = act.get(key)
+            for ref in refs if isinstance(refs, list) else []:
+                _insert(conn, "act_actors", {
+                    "act_id": act_id, "actor_id": actor_ids.get(ref) if isinstance(ref, str) else None,
+                    "incident_id": rid, "act_idx": idx, "actor_ref": ref, "role": role})
     for source in model.items(record, "sources"):
         _insert(conn, "sources", {"incident_id": rid, "confidential": source.get("confidential") is True,
                                   **_pick(source, "ref", "title", "publisher", "url", "published", "type",

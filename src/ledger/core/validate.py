@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ledger.core import edtf, yamlio
+from ledger.core import edtf, formats, yamlio
 from ledger.core.patterns import over_budget
 from ledger.core.problems import Problem
 from ledger.core.schema import Schema
@@ -91,9 +91,18 @@ def schema_problems(path: str, data: Any, schema: Schema) -> list[Problem]:
     if schema.is_valid(data):
         return []
     out = []
-    for err in schema.validator.iter_errors(data):
+    for err in _without_echoes(schema.validator.iter_errors(data)):
         out.extend(_explain(path, err, schema))
     return _unique(out)
+
+
+def _without_echoes(errors: Iterable[Any]) -> list[Any]:
+    """The errors less a pattern's where the same value fails its format:
+    the format's message says what is wrong (a date, a URL) and how to mend
+    it; "has the wrong form" beside it says nothing more."""
+    errors = list(errors)
+    failed = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+    return [e for e in errors if e.validator != "pattern" or tuple(e.absolute_path) not in failed]
 
 
 def value_problems(path: tuple[str, ...], value: Any, schema: Schema) -> list[Problem]:
@@ -101,7 +110,7 @@ def value_problems(path: tuple[str, ...], value: Any, schema: Schema) -> list[Pr
     typed for ("acts", "*", "type"); messages name the field as validate does."""
     validator = schema.validator.evolve(schema=schema.subschema(path))
     out = []
-    for err in validator.iter_errors(value):
+    for err in _without_echoes(validator.iter_errors(value)):
         err.path.extendleft(reversed([0 if p == "*" else p for p in path]))
         out.extend(_explain("", err, schema))
     return _unique(out)
@@ -164,6 +173,9 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
         close = _close(str(value), allowed, n=1)
         shown = ", ".join(allowed) if len(allowed) <= 60 else ", ".join(allowed[:60]) + ", ..."
         hint = (f"did you mean '{close[0]}'? " if close else "") + f"allowed: {shown}"
+        if parts and parts[-1] == "country" and isinstance(value, str):
+            vocab = schema.vocabulary_for(tuple("*" if isinstance(q, int) else str(q) for q in parts))
+            hint = _country_hint(value, allowed, vocab.descriptions if vocab else {}) or hint
     elif kw == "const":
         message = f"{where} must be {err.validator_value!r}, not {_show(value)}"
         if parts == ["schema_version"]:
@@ -192,6 +204,7 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
             hint = "write it as YYYY-MM-DD"
         elif fmt == "uri":
             message = f"{where}: {_show(value)} is not a valid URL"
+            hint = formats.uri_hint(value)
         else:
             message = f"{where}: {_show(value)} is not a valid {fmt}"
     elif kw == "pattern" and isinstance(value, str) and over_budget(err.validator_value, value):
@@ -225,6 +238,17 @@ def _explain(path: str, err: Any, schema: Schema) -> list[Problem]:
     else:
         message = f"{where}: {err.message}"
     return [Problem(path, 0, 0, f"schema-{_kebab(kw)}", message, pointer=pointer(ptr_parts), hint=hint)]
+
+
+def _country_hint(value: str, allowed: list[str], names: Mapping[str, str]) -> str:
+    """For a country written as a name, or misspelt: the code(s) meant."""
+    from ledger.core import countries
+
+    code = countries.code_for(value, names)
+    if code is not None and code in allowed:
+        return f"records hold the ISO 3166-1 code: write {code} ({names.get(code) or countries.name(code)})"
+    close = [f"{c} ({name})" for c, name in countries.suggest(value, names=names) if c in allowed]
+    return f"did you mean {' or '.join(close)}? (records hold the ISO 3166-1 code)" if close else ""
 
 
 def _kebab(word: str) -> str:

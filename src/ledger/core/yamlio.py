@@ -55,29 +55,31 @@ def decode(raw: bytes) -> tuple[str | None, YamlIssue | None]:
 
 _RESOLVED: dict[str, str] = {}
 
-
-@lru_cache(maxsize=1)
-def _resolver() -> tuple[Any, Any, frozenset[Any]]:
-    """(ruamel's YAML 1.2 resolver, ScalarNode, the first characters that can start a non-text scalar)."""
-    from ruamel.yaml.nodes import ScalarNode
-    from ruamel.yaml.resolver import VersionedResolver
-
-    resolver = VersionedResolver()
-    return resolver, ScalarNode, frozenset(resolver.versioned_resolver)
+# YAML 1.2.2's core schema (spec 10.3.2), exactly: ruamel's 1.2 resolver also
+# takes 0b101, 1_000, +0o17 and 0.1_2 as numbers, which the spec makes text.
+_CORE_KINDS = {
+    "null": r"~|null|Null|NULL|",
+    "bool": r"true|True|TRUE|false|False|FALSE",
+    "int": r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+",
+    "float": (r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"),
+}
+_CORE = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in _CORE_KINDS.items()))
+_CORE_ONE = {kind: re.compile(rx) for kind, rx in _CORE_KINDS.items()}
+# No core type but text starts with anything else, so most text needs no regex.
+_TYPED_FIRST = frozenset("~nNtTfF+-.0123456789")
 
 
 def _plain_tag(value: str) -> str:
     """The YAML 1.2 core tag of a plain scalar.  Memoised: keys and vocabulary
-    values repeat in every record, and resolving them by regex was a third of
-    load time.  A scalar whose first character starts no implicit type (most
-    text) is a string without asking."""
+    values repeat in every record."""
     tag = _RESOLVED.get(value)
     if tag is not None:
         return tag
-    resolver, scalar, first = _resolver()
-    if value and value[0] not in first:
+    if value and value[0] not in _TYPED_FIRST:
         return _STR
-    tag = str(resolver.resolve(scalar, value, (True, False)))
+    m = _CORE.fullmatch(value)
+    tag = _Y + m.lastgroup if m is not None and m.lastgroup else _STR
     if len(_RESOLVED) < 50_000 and len(value) < 64:
         _RESOLVED[value] = tag
     return tag
@@ -231,9 +233,26 @@ def _syntax_hint(message: str) -> str:
 
 def parse(text: str) -> tuple[Any, YamlIssue | None]:
     """Parse one record; returns (data, None) or (None, issue)."""
+    data, issue = parse_value(text)
+    if issue is not None:
+        return None, issue
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        return None, YamlIssue(1, 1, "not-a-mapping",
+                               f"a record must be a mapping of fields, not {kind}")
+    return data, None
+
+
+def parse_value(text: str) -> tuple[Any, YamlIssue | None]:
+    """One YAML document of any shape (what parse reads before asking for a
+    mapping); returns (data, None) or (None, issue)."""
     try:
         _refuse_deep(text)
-        data = _loader()(text)
+        # libyaml drops the last line break of a block scalar whose last line
+        # has no line end (yaml-test-suite JEF9/02, L24T/01).
+        data = _loader()(text if not text or text[-1] == "\n" else text + "\n")
+        if _suspect(text):
+            _refuse_lenient(text)
     except _Rejected as rej:
         return None, rej.issue
     except RecursionError:
@@ -250,18 +269,13 @@ def parse(text: str) -> tuple[Any, YamlIssue | None]:
     if data is _NOTHING:
         return None, YamlIssue(1, 1, "empty", "the file holds no record",
                                "a record is a YAML mapping starting with schema_version: 1")
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else "a single value"
-        return None, YamlIssue(1, 1, "not-a-mapping",
-                               f"a record must be a mapping of fields, not {kind}")
     return data, None
 
 
 _Y = "tag:yaml.org,2002:"
 _STR = _Y + "str"
-# Timestamps stay the text the user wrote: the schema says "string", and EDTF
-# values such as 2020-04 were never timestamps anyway.  "=" (YAML 1.1's value
-# key) is text in YAML 1.2.
+# Timestamps stay the text the user wrote (the core schema has none, and EDTF
+# values such as 2020-04 were never timestamps anyway), even tagged !!timestamp.
 _PLAIN_SCALARS = {_STR, _Y + "timestamp", _Y + "value"}
 _OTHER_SCALARS = {_Y + "int", _Y + "float", _Y + "bool", _Y + "null"}
 _NOTHING = object()  # a stream with no document
@@ -311,20 +325,26 @@ def _loader() -> Callable[[str], Any]:
 
     def scalar_tag(ev: Any) -> str:
         tag = ev.ctag  # .tag is a property that formats ctag
-        if tag is None or tag == "!":
+        if tag is None:
             return _plain_tag(ev.value) if ev.implicit[0] else _STR
-        return str(tag)
+        tag = str(tag)  # a Tag from the pure-Python parser
+        return _STR if tag == "!" else tag  # "! 12" is text (the non-specific tag)
 
     def value(get: Callable[[], Any], ev: Any, depth: int) -> Any:
         cls = ev.__class__
         if depth > MAX_DEPTH:
             raise _at(ev.start_mark, "too-deep", f"nested more than {MAX_DEPTH} levels deep")
+        if cls is AliasEvent:
+            raise _at(ev.start_mark, "alias", "anchors and aliases (&name / *name) are not allowed",
+                      "write the value out in full")
+        if ev.anchor is not None:
+            raise _anchored(ev)
         if cls is ScalarEvent:
             tag = scalar_tag(ev)
             if tag in _PLAIN_SCALARS:
                 return ev.value
             if tag in _OTHER_SCALARS:
-                return _scalar(ev, tag)
+                return _scalar(ev, tag, explicit=ev.ctag is not None)
             raise _at(ev.start_mark, "unsafe-tag", f"tag {tag} is not allowed",
                       "records hold plain data only; remove the !! tag")
         if cls is MappingStartEvent:
@@ -337,7 +357,7 @@ def _loader() -> Callable[[str], Any]:
                 kind = key.__class__
                 if kind is MappingEndEvent:
                     return out
-                if kind is not ScalarEvent or scalar_tag(key) not in _PLAIN_SCALARS:
+                if kind is not ScalarEvent or scalar_tag(key) not in _PLAIN_SCALARS or key.anchor is not None:
                     _bad_key(key, kind is ScalarEvent, kind is AliasEvent, scalar_tag)
                 name = key.value
                 if name in out:
@@ -345,7 +365,7 @@ def _loader() -> Callable[[str], Any]:
                               "each key may appear once per mapping; merge the two")
                 item = get()
                 # Most values are untagged text: taken here without a call per value.
-                if item.__class__ is ScalarEvent and item.ctag is None and shallow:
+                if item.__class__ is ScalarEvent and item.ctag is None and item.anchor is None and shallow:
                     text = item.value
                     if not item.implicit[0] or (resolved.get(text) or _plain_tag(text)) in _PLAIN_SCALARS:
                         out[name] = text
@@ -360,9 +380,6 @@ def _loader() -> Callable[[str], Any]:
                 if item.__class__ is SequenceEndEvent:
                     return items
                 items.append(value(get, item, depth + 1))
-        if cls is AliasEvent:
-            raise _at(ev.start_mark, "alias", "anchors and aliases (&name / *name) are not allowed",
-                      "write the value out in full")
         raise _at(ev.start_mark, "yaml-syntax", "unexpected YAML event")  # pragma: no cover
 
     def load(text: str) -> Any:
@@ -394,38 +411,120 @@ def _one_document(get: Callable[[], Any], end: type) -> None:
                   "split it into one file per incident")
 
 
+def _anchored(ev: Any) -> _Rejected:
+    """An anchor is refused even with no alias: it has no use without one,
+    and a record that only breaks once someone adds the *alias is a trap."""
+    return _at(ev.start_mark, "alias", f"anchors and aliases are not allowed (found &{ev.anchor})",
+               "remove the anchor; records hold every value written out in full")
+
+
 def _bad_key(key: Any, is_scalar: bool, is_alias: bool, scalar_tag: Callable[[Any], str]) -> None:
     if is_alias:
         raise _at(key.start_mark, "alias", "anchors and aliases (&name / *name) are not allowed",
                   "write the key out in full")
-    if is_scalar and scalar_tag(key) == _Y + "merge":
-        raise _at(key.start_mark, "alias", "merge keys (<<) are not allowed",
-                  "write the fields out in full")
+    if key.anchor is not None:
+        raise _anchored(key)
     shown = key.value if is_scalar else "a list or mapping"
     raise _at(key.start_mark, "key-type", f"key {shown!s} is not text",
               f"quote it: '{shown}':" if is_scalar else "")
 
 
-def _scalar(ev: Any, tag: str) -> Any:
-    """Value of a scalar the resolver has typed (YAML 1.2 core schema)."""
+def _scalar(ev: Any, tag: str, *, explicit: bool) -> Any:
+    """Value of a scalar typed by the core schema, or tagged !!int, !!float,
+    !!bool or !!null, whose text must then be one the core schema gives that
+    type (so `!!bool yes` is refused, not read as false)."""
     kind = tag.rsplit(":", 1)[1]
     text = str(ev.value)
+    if explicit and not _CORE_ONE[kind].fullmatch(text):
+        raise _at(ev.start_mark, "bad-value", f"{text!r} is not a valid {kind} for its tag !!{kind}",
+                  "remove the !! tag, or write the value as YAML 1.2 spells that type")
     if kind == "null":
         return None
     if kind == "bool":
         return text.lower() == "true"
-    digits = text.replace("_", "")
-    try:
-        if kind == "int":
-            body = digits.lstrip("+-")
-            base = 0 if body[:2].lower() in ("0o", "0x", "0b") else 10
-            return int(digits, base)
-        number = float(digits)
-    except ValueError:
-        raise _at(ev.start_mark, "bad-number", f"{text!r} is not a valid {kind}") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if kind == "int":
+        body = text.lstrip("+-")
+        return int(text, 0 if body[:2] in ("0o", "0x") else 10)
+    if text[-1] in "fFnN":  # .inf, .nan: JSON has neither
         raise _at(ev.start_mark, "bad-number", "NaN and infinity are not allowed")
-    return number
+    return float(text)
+
+
+# libyaml accepts a few texts that YAML 1.2 forbids (yaml-test-suite cases
+# SU5Z, X4QW, 9JBA, CVW2, MUS6/00, G5U8, YJV2): a "#" that touches the token
+# before it (so it starts no comment), and a plain "-", "?" or ":" alone in a
+# flow collection.  It also reads "[?x]" as a key x, not the text "?x" (652Z,
+# HM87/01).  Only text that could hold one of these is scanned again.
+_FLOW_SUSPECT = re.compile(r"[\[{,]\s*(?:[-?:][\s,\]}]|\?\S)")
+_BEFORE_HASH = frozenset("\"'[]{},|>")
+_HEADER_DIGITS = frozenset("-+0123456789")
+
+
+def _suspect(text: str) -> bool:
+    """Whether text could hold what _refuse_lenient looks for (a cheap test:
+    it runs on every record, the token scan only on the few it lets by)."""
+    if text.startswith("%") or "\n%" in text:
+        return True
+    at = text.find("#", 1)
+    while at != -1:
+        before = at - 1
+        while before > 0 and text[before] in _HEADER_DIGITS:  # a block scalar header: >-#, |2#
+            before -= 1
+        if text[before] in _BEFORE_HASH:
+            return True
+        at = text.find("#", at + 1)
+    return ("[" in text or "{" in text) and _FLOW_SUSPECT.search(text) is not None
+_HEADER = re.compile(r"[|>][-+0-9]*#")
+_FLOW_WORD = re.compile(r"[^\s,\[\]{}]*")
+_SPACE = ("", " ", "\t", "\n")
+_LONE = (*_SPACE, ",", "[", "]", "{", "}")
+
+
+def _tokens(text: str) -> Any:
+    from ruamel.yaml.main import CParser  # type: ignore[attr-defined]
+
+    if CParser is not None:
+        parser = CParser(text)
+        try:
+            while not parser.check_token(_stream_end()):
+                yield parser.get_token()
+        finally:
+            parser.dispose()
+        return
+    from ruamel.yaml import YAML
+
+    yield from YAML(typ="safe", pure=True).scan(text)
+
+
+@lru_cache(maxsize=1)
+def _stream_end() -> type:
+    from ruamel.yaml.tokens import StreamEndToken
+
+    return StreamEndToken
+
+
+def _refuse_lenient(text: str) -> None:
+    for token in _tokens(text):
+        start, end = token.start_mark.index, token.end_mark.index
+        if end <= start:
+            continue
+        style = getattr(token, "style", False)
+        after = text[end:end + 1]
+        if after == "#" or (style in ("|", ">") and _HEADER.match(text, start)):
+            where = end if after == "#" else text.index("#", start)
+            line = text.count("\n", 0, where) + 1
+            raise _Rejected(YamlIssue(line, where - (text.rfind("\n", 0, where) + 1) + 1, "yaml-syntax",
+                                      "YAML syntax error: a comment's # needs a space before it",
+                                      "put a space before the #, or quote the text"))
+        if token.id == "?" and after not in _SPACE:
+            word = _FLOW_WORD.match(text, start)
+            raise _at(token.start_mark, "yaml-syntax", "YAML syntax error: a plain scalar starting with ? "
+                      "in a flow collection (libyaml would misread it)",
+                      f"quote it: '{word and word.group()}'")
+        if style in (None, "") and text[start] in "-?:" and text[start + 1:start + 2] in _LONE:
+            raise _at(token.start_mark, "yaml-syntax",
+                      f"YAML syntax error: a plain {text[start]!r} alone is not a value",
+                      f"quote it: '{text[start]}'")
 
 
 def _tab_error(exc: Exception, text: str) -> bool:

@@ -136,6 +136,7 @@ def complete(doc: MutableMapping[str, Any], ctx: Context) -> list[str]:
     link_actors(doc)
     name_sources(doc)
     match_vocabulary_case(doc, ctx.schema)
+    notes += name_country(doc, ctx.schema)
     recorded = doc.get("recorded")
     if recorded is None and "recorded" in ctx.schema.subschema(()).get("properties", {}):
         recorded = doc["recorded"] = {}
@@ -251,6 +252,25 @@ def match_vocabulary_case(doc: MutableMapping[str, Any], schema: Schema) -> None
             if listed.casefold() == value.strip().casefold():
                 container[key] = listed
                 break
+
+
+def name_country(doc: MutableMapping[str, Any], schema: Schema) -> list[str]:
+    """A country given by name (Kazakhstan, Казахстан) becomes its code, when
+    the schema's country vocabulary lists that code; returns a note saying so."""
+    from ledger.core import countries
+
+    location = doc.get("location")
+    if not isinstance(location, MutableMapping) or not isinstance(location.get("country"), str):
+        return []
+    given = location["country"]
+    vocab = schema.vocabulary_for(("location", "country"))
+    if vocab is None or given in vocab.values:
+        return []
+    code = countries.code_for(given, vocab.descriptions)
+    if code is None or code not in vocab.values:
+        return []
+    location["country"] = code
+    return [f"country {given.strip()!r} written as its code, {code}"]
 
 
 def _leaves(node: Any, path: tuple[str, ...]) -> Iterator[tuple[Any, Any, tuple[str, ...]]]:

@@ -62,11 +62,15 @@ def check_answer(question: Question, answer: str) -> str | None:
 
 
 def match_choice(choices: Mapping[str, str], typed: str) -> str | None:
-    """The choice typed: the same value in any case, or the only one it starts."""
+    """The choice typed: the same value in any case, the only one it starts,
+    or the one whose description it is (Kazakhstan for KZ)."""
     low = typed.strip().lower()
     exact = [c for c in choices if c.lower() == low]
     if exact:
         return exact[0]
+    described = [c for c, d in choices.items() if d and d.lower() == low]
+    if len(described) == 1:
+        return described[0]
     starting = [c for c in choices if c.lower().startswith(low)] if low else []
     return starting[0] if len(starting) == 1 else None
 

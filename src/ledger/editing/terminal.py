@@ -133,5 +133,7 @@ class _ChoiceCompleter(Completer):
         values = [v for v in self.choices if v.lower() not in taken]
         ranked = [v for v in values if v.lower().startswith(low)] + \
             [v for v in values if low in v.lower() and not v.lower().startswith(low)]
+        if len(low) > 1:  # then by description: "kaz" offers KZ (Kazakhstan)
+            ranked += [v for v in values if v not in ranked and self.choices[v].lower().startswith(low)]
         for value in ranked:
             yield Completion(value, start_position=-len(word), display_meta=self.choices[value])

@@ -544,6 +544,21 @@ def _evidence(state: State, lookup: Any) -> list[Problem]:
     return out
 
 
+def _checker_versions() -> str:
+    """The versions of what checks a record beside ledger's own code: another
+    version of them may answer otherwise (read from the installed metadata,
+    without importing them: a warm run never does)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for name in ("jsonschema", "jsonschema-rs", "rfc3986-validator", "ruamel.yaml", "ruamel.yaml.clib"):
+        try:
+            out.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}=none")
+    return ",".join(out)
+
+
 def _open_memo(session: Session) -> Memo | None:
     if os.environ.get("LEDGER_NO_CACHE"):
         return None
@@ -557,7 +572,8 @@ def _open_memo(session: Session) -> Memo | None:
     # git checkout): the code's own digest does.
     code = code_stamp(Path(__file__).resolve().parent.parent)
     settings = session.layout.settings
-    salt_text = f"{session.schema.digest}-{__version__}-{code}-{settings.max_file_size}-{settings.incidents}"
+    salt_text = (f"{session.schema.digest}-{__version__}-{code}-{settings.max_file_size}-{settings.incidents}"
+                 f"-{_checker_versions()}")
     import hashlib
 
     salt = hashlib.sha1(salt_text.encode(), usedforsecurity=False).hexdigest()[:20]
