@@ -20,7 +20,7 @@ from ledger.cli import completion
 from ledger.core.problems import ExitCode, LedgerError
 
 # The order a new user meets the commands in, rather than the order of this file.
-COMMAND_ORDER = ("init", "add", "edit", "validate", "fmt", "list", "show", "summary", "actors",
+COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
                  "export", "diff", "log", "evidence", "verify")
 
 
@@ -843,6 +843,42 @@ def edit(
     _show_problems([p for p in c.problems if not p.is_error])
     _err(f"saved {c.rel}" if change.changed else f"no changes to {c.rel}")
     _report_saved(c.rid, c.rel, "updated" if change.changed else "unchanged", c.text, format)
+
+
+@app.command("set")
+def set_(
+    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.",
+                                      autocompletion=completion.ids)],
+    assignments: Annotated[list[str], typer.Argument(
+        metavar="FIELD=VALUE...",
+        help="status=likely; tags+=covid-19 (add to a list); tags-=draft (remove from a list); "
+             "location.place=Almaty; acts.0.outcome=fined (list items from 0); date_text= (remove).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the result; write nothing.")
+                       ] = False,
+    format: Annotated[TextJson, typer.Option(
+        "--format", "-f", help="text: the id alone on a line; json: id, path, action.")] = TextJson.text,
+) -> None:
+    """Change fields of a record without an editor.
+
+    Values are converted to the schema's type for the field. The result is
+    checked as `ledger validate` would and written as `ledger edit` writes
+    (canonical layout, comments kept); with errors nothing is written and
+    the exit code is 1.
+    """
+    from ledger.editing import assign
+
+    done = assign.assign(_session(), id, assignments, dry_run=dry_run)
+    c = done.change.candidate
+    for note in done.notes:
+        _err(f"note: {note}")
+    _show_problems(c.problems)
+    if not c.ok:
+        _err(f"ledger: error: {c.rel} does not validate with these changes; it was not changed")
+        raise typer.Exit(ExitCode.INVALID)
+    action = "checked" if dry_run else "updated" if done.change.changed else "unchanged"
+    if not dry_run:
+        _err(f"saved {c.rel}" if done.change.changed else f"no changes to {c.rel}")
+    _report_saved(c.rid, c.rel, action, c.text, format)
 
 
 @app.command()

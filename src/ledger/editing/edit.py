@@ -46,10 +46,9 @@ def find(session: api.Session, id_or_prefix: str) -> str:
         return hits[0]
 
 
-def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
-    rel = find(session, id_or_prefix)
-    path = session.root / rel
-    raw, problem = storage.read_record_bytes(session.ledger, path)
+def read_original(session: api.Session, rel: str) -> tuple[bytes, str]:
+    """The record's bytes as read, and its text."""
+    raw, problem = storage.read_record_bytes(session.ledger, session.root / rel)
     if raw is None:
         assert problem is not None
         raise LedgerError(f"{rel}: {problem.message}")
@@ -58,6 +57,13 @@ def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
         assert issue is not None
         raise LedgerError(f"{rel}:{issue.line}:{issue.column}: {issue.message}; cannot edit it as text",
                           hint=issue.hint)
+    return raw, original
+
+
+def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
+    rel = find(session, id_or_prefix)
+    path = session.root / rel
+    raw, original = read_original(session, rel)
     today = dt.date.today()
 
     def judge(saved: str) -> editor.Verdict[Change]:
