@@ -22,6 +22,7 @@ that were read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +143,7 @@ def _parent(record: dict[str, Any], a: Assignment) -> tuple[Any, str]:
     node: Any = record
     for i, part in enumerate(a.path[:-1]):
         upto = ".".join(a.path[:i + 1])
-        container: type[list[Any]] | type[dict[str, Any]] = list if a.path[i + 1].isdigit() else dict
+        container: Callable[[], Any] = list if a.path[i + 1].isdigit() else dict
         if isinstance(node, list):
             node = _item(node, part, upto, create=container)
         elif isinstance(node, dict):
@@ -155,7 +156,7 @@ def _parent(record: dict[str, Any], a: Assignment) -> tuple[Any, str]:
     return node, a.path[-1]
 
 
-def _item(items: list[Any], part: str, where: str, create: Any) -> Any:
+def _item(items: list[Any], part: str, where: str, create: Callable[[], Any]) -> Any:
     if not part.isdigit():
         raise _refused(f"{where}: {where.rsplit('.', 1)[0]} is a list; name an item by number, from 0")
     index = int(part)
