@@ -716,6 +716,11 @@ def _report_saved(rid: str, rel: str, action: str, text: str, format: TextJson) 
 
 @app.command()
 def add(
+    draft: Annotated[str | None, typer.Argument(
+        metavar="[DRAFT]", help="With --resume: the draft to continue (default: the latest).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue a draft kept when an earlier `ledger add` was interrupted or not "
+                         "saved: the answers given so far, or the text from the editor.")] = False,
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="One line saying what happened.")] = None,
     date: Annotated[str | None, typer.Option(
         metavar="EDTF", help="When it happened, in EDTF: 2020-04-18; 2020-04 (sometime in April 2020); 2020; "
@@ -791,6 +796,10 @@ def add(
     `ledger validate` would and written to incidents/<year>/<id>.yaml, never
     over an existing file. Prints the new id. A record with errors is not
     written: every problem is listed and the exit code is 1.
+
+    Nothing typed is lost: answers are kept as a draft while you go (and an
+    editor text that does not validate, or a record you chose not to save),
+    outside the ledger's files; `ledger add --resume` continues the latest.
     """
     from ledger.editing import add as adding
     from ledger.editing import compose
@@ -802,9 +811,14 @@ def add(
         victims=victim or [], perpetrators=perpetrator or [], sources=source or [],
         source_titles=source_title or [], publishers=publisher or [], published=published or [],
         source_types=source_type or [], tags=tag or [], rights=right or [], related=related or [])
+    if draft is not None and not resume:
+        raise typer.BadParameter("a draft name is given with --resume", param_hint="DRAFT")
+    from ledger.editing import drafts
+
     terminal = sys.stdin.isatty()
     request = adding.Request(fields, slug=slug, document=from_, edit=edit,
-                             interactive=terminal and not no_input, piped=not terminal, dry_run=dry_run)
+                             interactive=terminal and not no_input, piped=not terminal, dry_run=dry_run,
+                             resume=(draft or drafts.LATEST) if resume else None)
     candidate = adding.add(session, request, _io(request.interactive))
     if dry_run and candidate.text:
         _report_saved(candidate.rid, candidate.rel, "checked", candidate.text, format)
