@@ -149,8 +149,8 @@ def test_add_edit_that_does_not_validate_is_kept_and_reopened(fresh: Path, tmp_p
     assert kept(fresh) == []
 
 
-def test_edit_that_fails_without_a_terminal_is_kept_for_the_next_edit(ledger_dir: Path, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_edit_without_a_terminal_is_kept_for_the_next_edit(ledger_dir: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     before = (ledger_dir / RECORD).read_bytes()
     use_editor(tmp_path, monkeypatch,
                "text = text.replace('status: likely', 'status: confirmd')\n"
@@ -167,7 +167,7 @@ def test_edit_that_fails_without_a_terminal_is_kept_for_the_next_edit(ledger_dir
                                       "text = text.replace('status: confirmd', 'status: confirmed')")
     fixed = invoke(["--ledger", str(ledger_dir), "edit", "2020-04-18-ilyashev"])
     assert fixed.exit_code == 0, fixed.stderr
-    assert f"continuing from your unsaved changes of" in fixed.stderr and str(draft) in fixed.stderr
+    assert "continuing from your unsaved changes of" in fixed.stderr and str(draft) in fixed.stderr
     text = (ledger_dir / RECORD).read_text(encoding="utf-8")
     assert "status: confirmed\n" in text and "place: Almaty  # the city court" in text
     assert not draft.exists()
