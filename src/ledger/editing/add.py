@@ -243,13 +243,15 @@ def _interview(session: Session, req: Request, ctx: compose.Context, io: Io,
 
 def _ask_and_save(session: Session, req: Request, ctx: compose.Context, io: Io,
                   prompter: Prompter, draft: drafts.Draft) -> recording.Candidate:
+    from ledger.editing.earlier import Earlier
     from ledger.editing.interview import Interview
 
     state = storage.read_user_state(STATE_FILE)
     memory = state.get(str(session.root), {})
-    interview = Interview(session.schema, drafts.Journal(prompter, draft), today=ctx.today,
+    schema = session.schema
+    interview = Interview(schema, drafts.Journal(prompter, draft), today=ctx.today,
                           remembered=memory if isinstance(memory, dict) else {},
-                          recorded_by=ctx.recorded_by)
+                          recorded_by=ctx.recorded_by, earlier=Earlier(session))
     record = interview.run(draft.base)
     text = recording.document_text(record)
 
