@@ -708,7 +708,7 @@ def test_terminal_prompter_completes_earlier_answers() -> None:
 
     place = Question("location.place", "Place", suggestions=["Almaty", "Astana"])
     with create_pipe_input() as pipe:
-        pipe.send_text("alm\t\r")
+        pipe.send_text("Alm\t\r")
         assert TerminalPrompter(input=pipe, output=DummyOutput()).ask(place) == "Almaty"
     with create_pipe_input() as pipe:
         pipe.send_text("Shymkent\r")  # a suggestion, not a choice: anything else is taken
