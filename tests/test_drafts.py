@@ -262,3 +262,31 @@ def test_ctrl_c_in_a_real_terminal_keeps_a_draft_that_resume_finishes(fresh: Pat
     assert record["status"] == "likely" and record["acts"][0]["type"] == "charge"
     assert record["date_text"] == "on April 18" and record["description"] == "Sentenced."
     assert not draft.exists()
+
+
+def test_in_a_terminal_the_draft_of_an_edit_is_offered(ledger_dir: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.editing import edit as editing
+
+    use_editor(tmp_path, monkeypatch, "text = text.replace('status: likely', 'status: confirmd')")
+    assert invoke(["--ledger", str(ledger_dir), "edit", "2020-04-18-ilyashev"]).exit_code == 1
+    session = api.open_ledger(str(ledger_dir))
+    told: list[str] = []
+    use_editor(tmp_path, monkeypatch, "assert 'confirmd' not in text\n"
+                                      "text = text.replace('status: likely', 'status: possible')")
+    declined = Scripted([("draft", "n")])
+    io = adding.Io(read_stdin=lambda limit: "", show=lambda problems: None, prompter=declined,
+                   tell=told.append)
+    change = editing.edit(session, "2020-04-18-ilyashev", io)
+    assert change.changed and data(ledger_dir / RECORD)["status"] == "possible"
+    assert any("You have unsaved changes to this record" in text for text in declined.said)
+    assert told and told[0].startswith("starting from the record as it is")
+    assert drafts.of_record(session, "2020-04-18-ilyashev-jailed-6fsa") is None  # saved: gone
+
+
+def test_a_draft_that_cannot_be_kept_does_not_stop_the_interview(fresh: Path) -> None:
+    (fresh / ".git" / "ledger").write_text("not a folder", encoding="utf-8")
+    result, prompter = ask(fresh, STORY)
+    assert result.written
+    notes = [text for text in prompter.said if text.startswith("note: cannot keep a draft")]
+    assert len(notes) == 1 and "the answers are lost" in notes[0]

@@ -218,7 +218,11 @@ def _in_editor(session: Session, req: Request, ctx: compose.Context, io: Io,
     if edited.verdict.problems:
         draft = draft or drafts.new_add(session, {})
         draft.text = texts[-1]
-        draft.save()
+        try:
+            draft.save()
+        except LedgerError as exc:
+            raise LedgerError(f"the record does not validate; nothing was written, and the text could not "
+                              f"be kept: {exc.message}", exit_code=ExitCode.INVALID) from None
         raise LedgerError(f"the record does not validate; nothing was written, and your text is kept in "
                           f"{draft.path}", hint=f"`ledger add --resume {draft.name}` opens it again",
                           exit_code=ExitCode.INVALID)
@@ -275,7 +279,11 @@ def _ask_and_save(session: Session, req: Request, ctx: compose.Context, io: Io,
         result = _commit(session, req, _once_then(candidate, build), draft)
     else:
         if not draft.saved:
-            draft.save()
+            try:
+                draft.save()
+            except LedgerError as exc:
+                raise LedgerError(f"not written, and the answers could not be kept: {exc.message}",
+                                  exit_code=ExitCode.INVALID) from None
         raise LedgerError(f"not written; your answers are kept in {draft.path}",
                           hint=f"`ledger add --resume {draft.name}` continues from them; "
                                "delete that file to throw them away",

@@ -193,6 +193,7 @@ class Journal:
         self.prompter = prompter
         self.draft = draft
         self.replay: deque[list[Any]] = deque(draft.answers)
+        self.unkept = False  # the draft could not be written
         draft.answers = []
 
     def _replayed(self, key: str, fits: Any) -> Any:
@@ -203,8 +204,14 @@ class Journal:
 
     def _keep(self, key: str, answer: Any) -> None:
         self.draft.answers.append([key, answer])
-        if not self.replay:  # while replaying, the file already holds these
+        if self.replay or self.unkept:  # while replaying, the file already holds these
+            return
+        try:
             self.draft.save()
+        except LedgerError as exc:
+            # The safety net failing must not stop the interview itself.
+            self.unkept = True
+            self.prompter.say(f"note: {exc.message}; if this is interrupted, the answers are lost")
 
     def ask(self, question: Question) -> str:
         def fits(value: Any) -> bool:

@@ -95,7 +95,12 @@ def edit(session: api.Session, id_or_prefix: str, io: Io) -> Change:
     result = edited.verdict.result
     if edited.verdict.problems or result is None:
         kept = drafts.for_edit(session, path.stem, template.strip_help(texts[-1], everywhere=False), raw)
-        kept.save()
+        try:
+            kept.save()
+        except LedgerError as exc:
+            raise LedgerError(f"{rel} does not validate with these changes; it was not changed, and the "
+                              f"changes could not be kept: {exc.message}",
+                              exit_code=ExitCode.INVALID) from None
         raise LedgerError(f"{rel} does not validate with these changes; it was not changed, and your "
                           f"changes are kept in {kept.path}",
                           hint=f"`ledger edit {path.stem}` opens them again", exit_code=ExitCode.INVALID)
