@@ -846,8 +846,10 @@ def edit(
     On save the record is checked as `ledger validate` would; if it has
     errors they are listed and, in a terminal, the editor can reopen with
     them at the top. A record that does not validate is never written
-    (exit 1). Comments are kept and the layout made canonical. A record
-    changed on disk while it was open is not overwritten.
+    (exit 1): the changes are kept as a draft (outside the ledger's files),
+    and the next `ledger edit` of that record offers them. Comments are kept
+    and the layout made canonical. A record changed on disk while it was
+    open is not overwritten.
     """
     from ledger.editing import edit as editing
 
