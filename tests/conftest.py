@@ -35,6 +35,13 @@ def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.org")
 
 
+@pytest.fixture(autouse=True)
+def _state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Drafts and remembered answers of ledgers outside git go to the user's
+    # state folder: never the tester's own.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))
+
+
 def invoke(args: list[str], *, input: str | None = None, cwd: Path | None = None) -> Result:
     """Run the real entry point in-process, as the console script would."""
     from ledger.cli import app as cli

@@ -451,9 +451,11 @@ STORY = [
     ("location.country", "kz"), ("location.region", ""), ("location.place", "Almaty"),
     ("acts.type", "sent"), ("acts.date", ""),
     ("acts.victims", "Alnur Ilyashev"),
+    ("actors.confidential", ""),  # asked at once, for every new name
     ("actors.kind", "person"), ("actors.occupation", "civil activist"),
     ("actors.names", "ru: Алнур Ильяшев"),
     ("acts.perpetrators", "Almaty court"),
+    ("actors.confidential", "no"),
     ("actors.kind", "state-body"), ("actors.occupation", ""), ("actors.names", ""),
     ("acts.legal_basis", ""), ("acts.outcome", "two months in jail"), ("acts.description", ""),
     ("another.acts", "y"),
@@ -547,8 +549,8 @@ def test_more_details_are_asked_on_request(fresh: Path) -> None:
     answers = [
         *STORY[:STORY.index(("more", "n"))], ("more", "y"),
         ("location.lat", "43.24"), ("location.lon", "76.89"), ("location.precision", "city"),
-        ("actors.affiliation", ""), ("actors.confidential", "yes"),
-        ("actors.affiliation", ""), ("actors.confidential", ""),
+        ("actors.affiliation", ""),  # confidential was asked with the name
+        ("actors.affiliation", ""),
         ("sources.language", "en"), ("sources.archived_url", ""), ("sources.file", ""),
         ("sources.sha256", ""), ("sources.size", ""), ("sources.captured", ""), ("sources.added_by", ""),
         ("sources.confidential", ""),
@@ -556,6 +558,7 @@ def test_more_details_are_asked_on_request(fresh: Path) -> None:
         ("interventions.to", "Prosecutor-General"), ("interventions.date", "2020-04"),
         ("interventions.description", ""), ("another.interventions", "n"),
         ("related", ""), ("duplicate_of", ""), ("save", "y")]
+    answers[answers.index(("actors.confidential", ""))] = ("actors.confidential", "yes")
     result, _ = interview(fresh, answers)
     record = data(fresh / result.rel)
     assert record["location"]["lat"] == 43.24 and record["location"]["precision"] == "city"
@@ -652,3 +655,63 @@ def test_ctrl_c_in_a_real_terminal_leaves_nothing(fresh: Path) -> None:
         os.close(master)
     assert records(fresh) == []
     assert list((fresh / "incidents").iterdir()) == [fresh / "incidents" / ".gitkeep"]
+
+
+def test_a_testimony_source_is_asked_whether_it_is_confidential(fresh: Path) -> None:
+    at = STORY.index(("sources.type", "news-report"))
+    answers = [*STORY[:at], ("sources.type", "testimony"), ("sources.reliability", ""),
+               ("sources.confidential", "yes"), *STORY[at + 2:]]
+    answers[answers.index(("actors.confidential", ""))] = ("actors.confidential", "yes")
+    result, prompter = interview(fresh, answers)
+    record = data(fresh / result.rel)
+    assert record["sources"][0]["type"] == "testimony" and record["sources"][0]["confidential"] is True
+    assert record["actors"][0]["confidential"] is True
+    keys = [q.key for q in prompter.questions]
+    # Right after the name, before anything else about the person.
+    assert keys[keys.index("acts.victims") + 1] == "actors.confidential"
+    public = invoke(["--ledger", str(fresh), "export", "--public", "--format", "json"])
+    assert public.exit_code == 0
+    [shown] = json.loads(public.stdout)["incidents"]
+    names = json.dumps(shown["actors"])
+    assert "Alnur Ilyashev" not in names and "Almaty court" in names
+    assert URL not in public.stdout
+
+
+def test_earlier_answers_in_the_ledger_are_offered(fresh: Path) -> None:
+    first, _ = interview(fresh, STORY)
+    assert first.written
+    path = fresh / first.rel
+    # A confidential name is never offered, even to the same researcher.
+    assert invoke(["--ledger", str(fresh), "set", first.rid, "actors.1.confidential=yes"]).exit_code == 0
+    assert data(path)["actors"][1]["name"] == "Almaty court"
+    answers = [("title", "Second"), *STORY[1:STORY.index(("sources.url", URL))],
+               ("sources.url", URL), ("sources.title", ""), ("sources.publisher", ""),
+               ("sources.published", ""), ("sources.type", ""), ("sources.reliability", ""),
+               ("another.sources", "n"), *STORY[STORY.index(("status", "")):]]
+    answers[answers.index(("actors.names", "ru: Алнур Ильяшев"))] = ("actors.names", "")
+    # The names are known to the ledger now, but new to this record: asked about again.
+    second, prompter = interview(fresh, answers)
+    assert second.written
+    offered: dict[str, list[str]] = {}
+    for q in prompter.questions:  # the first time each is asked
+        offered.setdefault(q.key, list(q.suggestions))
+    assert offered["location.place"] == ["Almaty"]
+    assert offered["sources.publisher"] == ["RFE/RL"]
+    assert "Alnur Ilyashev" in offered["acts.victims"] and "Almaty court" not in offered["acts.victims"]
+
+
+def test_terminal_prompter_completes_earlier_answers() -> None:
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from ledger.editing.terminal import TerminalPrompter, _ChoiceCompleter
+
+    completer = _ChoiceCompleter(dict.fromkeys(["Almaty", "Astana", "Shalkar"], ""), False)
+    offered = [c.text for c in completer.get_completions(Document("al"), CompleteEvent())]
+    assert offered == ["Almaty", "Shalkar"]  # those starting so first, then those containing it
+    place = Question("location.place", "Place", suggestions=["Almaty", "Astana"])
+    with create_pipe_input() as pipe:
+        pipe.send_text("Shymkent\r")  # a suggestion, not a choice: anything else is taken
+        assert TerminalPrompter(input=pipe, output=DummyOutput()).ask(place) == "Shymkent"

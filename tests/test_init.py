@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -34,7 +38,7 @@ def test_init_makes_a_ready_ledger(tmp_path: Path) -> None:
     assert git(root, "rev-parse", "--show-toplevel").strip() == str(root)
     schema = "schema/incident.schema.json"
     assert (root / schema).read_bytes() == (REPO / schema).read_bytes()
-    assert (root / ".github/workflows/ledger.yml").read_bytes() == DATA.joinpath("workflow.yml").read_bytes()
+    assert "uses: actions/checkout" in (root / ".github/workflows/ledger.yml").read_text(encoding="utf-8")
     checked = invoke(["validate", "--format", "json"], cwd=root)
     assert checked.exit_code == 0 and json.loads(checked.stdout)["files"] == 0
     assert invoke(["list", "--format", "ids"], cwd=root / "incidents").stdout == ""
@@ -103,13 +107,93 @@ def test_gitignore_keeps_the_cache_and_temporary_files_out(tmp_path: Path) -> No
     assert not [u for u in untracked if ".ledger-cache" in u or u.endswith((".edit.yaml", ".tmp"))]
 
 
-def test_pre_commit_config_uses_this_projects_hooks() -> None:
+def test_pre_commit_config_runs_the_installed_ledger_as_the_offered_hooks_do() -> None:
     config = YAML(typ="safe").load(DATA.joinpath("pre-commit-config.yaml").read_text(encoding="utf-8"))
-    offered = {h["id"] for h in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    offered = {h["id"]: h for h in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())}
     [repo] = config["repos"]
-    assert repo["repo"] == "https://github.com/incident-ledger/incident-ledger"
-    assert {h["id"] for h in repo["hooks"]} == offered == {"ledger-validate", "ledger-fmt"}
-    assert "pin" in DATA.joinpath("pre-commit-config.yaml").read_text(encoding="utf-8")
+    assert repo["repo"] == "local"  # nothing to download, no placeholder URL
+    hooks = {h["id"]: h for h in repo["hooks"]}
+    assert set(hooks) == set(offered) == {"ledger-validate", "ledger-fmt"}
+    for hook_id, hook in hooks.items():
+        assert hook["language"] == "system"
+        for key in ("entry", "files"):
+            assert hook[key] == offered[hook_id][key], (hook_id, key)
+        assert hook.get("pass_filenames", True) == offered[hook_id].get("pass_filenames", True)
+
+
+def _pre_commit(root: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    # language: system runs the `ledger` on PATH: the one installed with these tests.
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_a_new_ledger_passes_its_own_hooks(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    assert invoke(["init", str(root)]).exit_code == 0
+    git(root, "add", "-A")
+    first = _pre_commit(root, tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert re.search(r"ledger validate\.+Passed", first.stdout)
+
+    added = invoke(["--ledger", str(root), "add", "--no-input", "--title", "Journalist detained",
+                    "--date", "2020-04", "--country", "KZ", "--act", "detention", "--source",
+                    "https://example.org/a", "--status", "likely"])
+    assert added.exit_code == 0, added.stderr
+    git(root, "add", "-A")
+    second = _pre_commit(root, tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert re.search(r"ledger fmt\.+Passed", second.stdout)
+
+    [record] = (root / "incidents").rglob("*.yaml")
+    record.write_text(record.read_text(encoding="utf-8").replace("type: detention", "type: detension"),
+                      encoding="utf-8")
+    broken = _pre_commit(root, tmp_path)
+    assert broken.returncode == 1 and re.search(r"ledger validate\.+Failed", broken.stdout)
+    assert "did you mean 'detention'" in broken.stdout
+
+
+def test_workflow_installs_the_copy_of_the_tool_that_wrote_it(tmp_path: Path) -> None:
+    from ledger import __version__
+    from ledger.store import scaffold
+
+    invoke(["init", str(tmp_path)])
+    written = (tmp_path / ".github/workflows/ledger.yml").read_text(encoding="utf-8")
+    # This test suite runs from an editable checkout: no source CI could fetch.
+    assert scaffold.install_requirement() == ""
+    assert "LEDGER_INSTALL: ${{ vars.LEDGER_INSTALL || '' }}" in written
+    assert f"incident-ledger@v{__version__}" in written and "@LEDGER_" not in written
+    template = DATA.joinpath("workflow.yml").read_text(encoding="utf-8")
+    pinned = scaffold.workflow_text(template, "incident-ledger @ git+https://github.com/o/r@abc123")
+    step = next(s for s in YAML(typ="safe").load(pinned)["jobs"]["ledger"]["steps"]
+                if s.get("name") == "Install ledger")
+    assert step["env"]["LEDGER_INSTALL"] == \
+        "${{ vars.LEDGER_INSTALL || 'incident-ledger @ git+https://github.com/o/r@abc123' }}"
+    assert 'pip install "$LEDGER_INSTALL"' in step["run"]
+
+
+@pytest.mark.parametrize(("origin", "requirement"), [
+    ({"url": "https://github.com/o/incident-ledger", "vcs_info": {"vcs": "git", "commit_id": "0a1b2c",
+                                                                  "requested_revision": "v0.1.0"}},
+     "incident-ledger @ git+https://github.com/o/incident-ledger@0a1b2c"),
+    # A token used to install must never be written into a committed file.
+    ({"url": "https://user:ghp_secret@github.com/o/r.git", "vcs_info": {"vcs": "git", "commit_id": "ff00"}},
+     "incident-ledger @ git+https://github.com/o/r.git@ff00"),
+    ({"url": "ssh://git@github.com/o/r.git", "vcs_info": {"vcs": "git", "commit_id": "ff00"}},
+     "incident-ledger @ git+ssh://git@github.com/o/r.git@ff00"),
+    ({"url": "https://example.org/incident_ledger-0.1.0-py3-none-any.whl",
+      "archive_info": {"hash": "sha256=abcd"}},
+     "incident-ledger @ https://example.org/incident_ledger-0.1.0-py3-none-any.whl#sha256=abcd"),
+    ({"url": "file:///home/me/incident-ledger", "dir_info": {"editable": True}}, ""),
+    ({"url": "https://github.com/o/r", "vcs_info": {"vcs": "hg", "commit_id": "ff00"}}, ""),
+    ({"url": "https://github.com/o/r' }}", "vcs_info": {"vcs": "git", "commit_id": "ff00"}}, ""),
+    (None, ""),
+])
+def test_install_requirement_from_where_pip_got_the_tool(origin: object, requirement: str) -> None:
+    from ledger.store.scaffold import requirement_from
+
+    assert requirement_from(origin) == requirement
 
 
 def test_settings_file_is_read_by_the_ledger(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from ledger.store.loader import Loader, Row, Verdict
 from ledger.store.session import Session
 
 if TYPE_CHECKING:
+    from ledger.core.evidence import VerifyReport
     from ledger.core.query import Filter, Order
     from ledger.core.schema import Schema
     from ledger.core.summary import Key, Summary
@@ -134,7 +135,8 @@ class Ledger:
 
     def count(self, keys: Sequence[Key], filter: Filter | None = None) -> Summary:
         """summary.count of the records the filter keeps."""
-        return self.loader.count(keys, self._widen(filter))
+        counted: Summary = self.loader.count(keys, self._widen(filter))
+        return counted
 
     # -- checking ------------------------------------------------------------
 
@@ -145,6 +147,21 @@ class Ledger:
     def check(self, paths: Sequence[Path] | None = None) -> list[Problem]:
         """Every problem of the ledger (or of the files in paths), sorted; [] when all is well."""
         return self.verdict(paths).problems
+
+    def verify(self) -> VerifyReport:
+        """Every evidence file of every record re-hashed (never from the memo:
+        verify exists to read every byte again) and compared with its sha256."""
+        from functools import cache
+
+        from ledger.core.evidence import verify
+
+        root = self.root
+
+        @cache
+        def lookup(rel: str) -> files.FileState:
+            return files.hash_evidence(files.locate_evidence(root, rel))
+
+        return verify(self.records(), lookup)  # records streamed: memory stays flat
 
     # -- the public release --------------------------------------------------------
 

@@ -20,7 +20,7 @@ from ledger.core.problems import ExitCode, LedgerError
 from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
-COMMAND_ORDER = ("init", "add", "edit", "validate", "fmt", "list", "show", "summary", "actors",
+COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
                  "export", "diff", "log", "evidence", "verify", "rename")
 
 
@@ -448,23 +448,11 @@ def verify(
     Reports, per record, files that are missing, altered, or outside the
     ledger (those are never read).  Exit 0 when all match, 1 otherwise.
     """
-    from functools import cache
-
-    from ledger.editing import evidence
     from ledger.render import render
-    from ledger.store import files as storage
 
     book = _ledger()
-    session = book.session
-    found = book.records()  # streamed: memory stays flat
+    report = book.verify()
     _warn_unreadable(book.unreadable)
-
-    @cache
-    def lookup(rel: str) -> storage.FileState:
-        # Never from the validation cache: verify exists to read every byte again.
-        return storage.hash_evidence(storage.locate_evidence(session.root, rel))
-
-    report = evidence.verify(found, lookup)
     render("verify", format.value, report, _out())
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.INVALID)
 
@@ -672,6 +660,11 @@ def _report_saved(rid: str, rel: str, action: str, text: str, format: TextJson) 
 
 @app.command()
 def add(
+    draft: Annotated[str | None, typer.Argument(
+        metavar="[DRAFT]", help="With --resume: the draft to continue (default: the latest).")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue a draft kept when an earlier `ledger add` was interrupted or not "
+                         "saved: the answers given so far, or the text from the editor.")] = False,
     title: Annotated[str | None, typer.Option(metavar="TEXT", help="One line saying what happened.")] = None,
     date: Annotated[str | None, typer.Option(
         metavar="EDTF", help="When it happened, in EDTF: 2020-04-18; 2020-04 (sometime in April 2020); 2020; "
@@ -748,6 +741,10 @@ def add(
     `ledger validate` would and written to incidents/<year>/<id>.yaml, never
     over an existing file. Prints the new id. A record with errors is not
     written: every problem is listed and the exit code is 1.
+
+    Nothing typed is lost: answers are kept as a draft while you go (and an
+    editor text that does not validate, or a record you chose not to save),
+    outside the ledger's files; `ledger add --resume` continues the latest.
     """
     from ledger.editing import add as adding
     from ledger.editing import compose
@@ -759,9 +756,14 @@ def add(
         victims=victim or [], perpetrators=perpetrator or [], sources=source or [],
         source_titles=source_title or [], publishers=publisher or [], published=published or [],
         source_types=source_type or [], tags=tag or [], rights=right or [], related=related or [])
+    if draft is not None and not resume:
+        raise typer.BadParameter("a draft name is given with --resume", param_hint="DRAFT")
+    from ledger.editing import drafts
+
     terminal = sys.stdin.isatty()
     request = adding.Request(fields, slug=slug, document=from_, edit=edit,
-                             interactive=terminal and not no_input, piped=not terminal, dry_run=dry_run)
+                             interactive=terminal and not no_input, piped=not terminal, dry_run=dry_run,
+                             resume=(draft or drafts.LATEST) if resume else None)
     candidate = adding.add(session, request, _io(request.interactive))
     if dry_run and candidate.text:
         _report_saved(candidate.rid, candidate.rel, "checked", candidate.text, format)
@@ -789,8 +791,10 @@ def edit(
     On save the record is checked as `ledger validate` would; if it has
     errors they are listed and, in a terminal, the editor can reopen with
     them at the top. A record that does not validate is never written
-    (exit 1). Comments are kept and the layout made canonical. A record
-    changed on disk while it was open is not overwritten.
+    (exit 1): the changes are kept as a draft (outside the ledger's files),
+    and the next `ledger edit` of that record offers them. Comments are kept
+    and the layout made canonical. A record changed on disk while it was
+    open is not overwritten.
     """
     from ledger.editing import edit as editing
 
@@ -800,6 +804,42 @@ def edit(
     _show_problems([p for p in c.problems if not p.is_error])
     _err(f"saved {c.rel}" if change.changed else f"no changes to {c.rel}")
     _report_saved(c.rid, c.rel, "updated" if change.changed else "unchanged", c.text, format)
+
+
+@app.command("set")
+def set_(
+    id: Annotated[str, typer.Argument(help="Incident id, or the start of one.",
+                                      autocompletion=completion.ids)],
+    assignments: Annotated[list[str], typer.Argument(
+        metavar="FIELD=VALUE...",
+        help="status=likely; tags+=covid-19 (add to a list); tags-=draft (remove from a list); "
+             "location.place=Almaty; acts.0.outcome=fined (list items from 0); date_text= (remove).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the result; write nothing.")
+                       ] = False,
+    format: Annotated[TextJson, typer.Option(
+        "--format", "-f", help="text: the id alone on a line; json: id, path, action.")] = TextJson.text,
+) -> None:
+    """Change fields of a record without an editor.
+
+    Values are converted to the schema's type for the field. The result is
+    checked as `ledger validate` would and written as `ledger edit` writes
+    (canonical layout, comments kept); with errors nothing is written and
+    the exit code is 1.
+    """
+    from ledger.editing import assign
+
+    done = assign.assign(_session(), id, assignments, dry_run=dry_run)
+    c = done.change.candidate
+    for note in done.notes:
+        _err(f"note: {note}")
+    _show_problems(c.problems)
+    if not c.ok:
+        _err(f"ledger: error: {c.rel} does not validate with these changes; it was not changed")
+        raise typer.Exit(ExitCode.INVALID)
+    action = "checked" if dry_run else "updated" if done.change.changed else "unchanged"
+    if not dry_run:
+        _err(f"saved {c.rel}" if done.change.changed else f"no changes to {c.rel}")
+    _report_saved(c.rid, c.rel, action, c.text, format)
 
 
 @app.command()

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from ledger.core.problems import LedgerError
 
 if TYPE_CHECKING:
-    from ledger.store.files import Ledger
+    from ledger.store.files import Layout
 
 # Imported by the CLI at start-up: this module imports nothing more until a
 # completer runs (`ledger --help` stays as fast as `import typer`).
 Completer = Callable[[Any, str], list[Any]]
 
 
-def _ledger(ctx: Any) -> Ledger:
+def _ledger(ctx: Any) -> Layout:
     """The ledger the command line names (--ledger, $LEDGER_DIR) or stands in."""
     from ledger.store import files as storage
 

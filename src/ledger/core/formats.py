@@ -73,7 +73,8 @@ def checker() -> Any:
     # error alone; a format applies to strings only, as JSON Schema says.
     fc.checks("edtf", raises=edtf.EdtfError)(lambda v: not isinstance(v, str) or bool(edtf.parse(v)))
     # `regex` is read by the engine that runs patterns (Python's `re` accepts other things).
-    fc.checks("regex", raises=PatternError)(lambda v: not isinstance(v, str) or compile_pattern(v) is not None)
+    fc.checks("regex", raises=PatternError)(
+        lambda v: not isinstance(v, str) or compile_pattern(v) is not None)
     fc.checks("uri")(is_uri)
     fc.checks("uri-reference")(is_uri_reference)
     return fc

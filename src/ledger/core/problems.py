@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INVALID = 1  # invalid records or a failed check
     USAGE = 2
     CANNOT_RUN = 3  # no ledger, broken schema, unreadable file, git missing
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 @dataclass(frozen=True, order=True)

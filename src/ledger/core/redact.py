@@ -269,6 +269,12 @@ def names_in_id(record: Record) -> list[tuple[str, str]]:
     return hits
 
 
+def secret_words(record: Record) -> set[str]:
+    """Every word (as an id spells it) of a name of the record's confidential actors."""
+    return {w for actor in _secret_actors(record) for name in _all_names(actor)
+            for w in name_words(name) if len(w) >= MIN_NAME_WORD}
+
+
 def name_words(name: str) -> list[str]:
     """The words of a name as an id would spell them (the id rule's own slug)."""
     return [w for w in slugify(name, max_length=1 << 16).split("-") if w]

@@ -20,7 +20,7 @@ from ledger.core.problems import Problem
 from ledger.core.schema import Schema
 
 if TYPE_CHECKING:
-    from ledger.editing.evidence import Lookup
+    from ledger.core.evidence import Lookup
 
 EDTF_FIELDS: tuple[tuple[str, ...], ...] = (("date",), ("acts", "*", "date"), ("interventions", "*", "date"))
 DATE_FIELDS: tuple[tuple[str, ...], ...] = (
@@ -492,7 +492,7 @@ def _listed(values: Any) -> list[Any]:
 
 def evidence_problems(path: str, data: Mapping[str, Any], lookup: Lookup) -> list[Problem]:
     """Every evidence file must be inside the ledger, exist and match its sha256."""
-    from ledger.editing.evidence import check_sources
+    from ledger.core.evidence import check_sources
 
     out = []
     for c in check_sources(dict(data), lookup):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from ledger.core import yamlio
 from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
-from ledger.editing import compose, editor, template
+from ledger.editing import compose, drafts, editor, template
 from ledger.editing import save as recording
 from ledger.editing.prompts import Prompter, Question
 from ledger.store import files as storage
@@ -38,6 +39,7 @@ class Request:
     interactive: bool = False
     piped: bool = False  # stdin is not a terminal: with no flags, it may hold the document
     dry_run: bool = False
+    resume: str | None = None  # a draft to continue: its name, or drafts.LATEST
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Io:
     read_stdin: Callable[[int], str]  # at most that many characters
     show: Callable[[list[Problem]], None]  # problems, as validate prints them
     prompter: Prompter | None = None  # None without a terminal: nothing is asked
+    tell: Callable[[str], None] = lambda text: print(text, file=sys.stderr)  # a note for the user
 
     def reopen(self) -> Callable[[], bool] | None:
         """The question after an edit that does not validate; None: no terminal to ask in."""
@@ -60,6 +63,8 @@ def add(session: Session, req: Request, io: Io) -> recording.Candidate:
     """The record req describes, written unless req.dry_run; a candidate
     with errors is returned unwritten."""
     ctx = compose.Context(session.schema, dt.date.today(), gitio.author_name(session.root), req.slug)
+    if req.resume is not None:
+        return _resume(session, req, ctx, io)
     if req.document is not None:
         if req.fields.given() or req.edit:
             raise UsageError("--from gives the whole record; it does not combine with field flags or --edit",
@@ -81,8 +86,31 @@ def add(session: Session, req: Request, io: Io) -> recording.Candidate:
     return _commit(session, req, lambda: recording.prepare(session, text, ctx, recording.known_ids(session)))
 
 
-def _commit(session: Session, req: Request, build: Callable[[], recording.Candidate]) -> recording.Candidate:
-    return build() if req.dry_run else recording.write_new(session, build)
+def _commit(session: Session, req: Request, build: Callable[[], recording.Candidate],
+            draft: drafts.Draft | None = None) -> recording.Candidate:
+    if req.dry_run:
+        return build()
+    written = recording.write_new(session, build)
+    if written.written and draft is not None:
+        draft.discard()
+    return written
+
+
+def _resume(session: Session, req: Request, ctx: compose.Context, io: Io) -> recording.Candidate:
+    """Continue a draft: a text in the editor, answers in the interview."""
+    assert req.resume is not None
+    if req.fields.given() or req.document is not None:
+        raise UsageError("--resume continues a draft as it was; it does not combine with field flags "
+                         "or --from")
+    draft = drafts.find(session, req.resume)
+    if draft.text is not None:
+        io.tell(f"resuming {draft.describe()}")
+        return _in_editor(session, req, ctx, io, draft.text, draft)
+    if io.prompter is None:
+        raise UsageError(f"{draft.name} holds answers to questions; resume it in a terminal",
+                         hint="run `ledger add --resume` in a terminal, without --no-input")
+    io.prompter.say(f"Resuming {draft.describe()}:")
+    return _interview(session, req, ctx, io, io.prompter, draft)
 
 
 def _once_then(first: recording.Candidate, build: Callable[[], recording.Candidate]
@@ -161,12 +189,13 @@ def _json(text: str, label: str) -> tuple[Any, Problem | None]:
 # -- $EDITOR --------------------------------------------------------------------
 
 def _in_editor(session: Session, req: Request, ctx: compose.Context, io: Io,
-               initial: str | None) -> recording.Candidate:
+               initial: str | None, draft: drafts.Draft | None = None) -> recording.Candidate:
     if initial is None:
         # The copy is edited in incidents/ itself (see storage.edit_copy).
         ref = session.schema_ref(session.layout.incidents_dir / "new.yaml")
         initial = template.new_record(session.schema, ref, compose.record_from_fields(req.fields))
     bodies: list[str] = []
+    texts: list[str] = []  # as saved, help lines and all: what a draft keeps
 
     def prepare(body: str, positions: str | None = None) -> recording.Candidate:
         return recording.prepare(session, body, ctx, recording.known_ids(session),
@@ -175,6 +204,7 @@ def _in_editor(session: Session, req: Request, ctx: compose.Context, io: Io,
     def judge(saved: str) -> editor.Verdict[recording.Candidate]:
         body = template.strip_help(saved)
         bodies.append(body)
+        texts.append(saved)
         issue = yamlio.parse(body)[1]
         if issue is not None and issue.code == "empty":  # everything deleted: the user gave up
             return editor.Verdict([])
@@ -186,26 +216,47 @@ def _in_editor(session: Session, req: Request, ctx: compose.Context, io: Io,
     edited = editor.edit(initial, session.layout.incidents_dir, "new", judge, show=io.show,
                          reopen=io.reopen())
     if edited.verdict.problems:
-        raise LedgerError("the record does not validate; nothing was written", exit_code=ExitCode.INVALID)
+        draft = draft or drafts.new_add(session, {})
+        draft.text = texts[-1]
+        try:
+            draft.save()
+        except LedgerError as exc:
+            raise LedgerError(f"the record does not validate; nothing was written, and the text could not "
+                              f"be kept: {exc.message}", exit_code=ExitCode.INVALID) from None
+        raise LedgerError(f"the record does not validate; nothing was written, and your text is kept in "
+                          f"{draft.path}", hint=f"`ledger add --resume {draft.name}` opens it again",
+                          exit_code=ExitCode.INVALID)
     if edited.verdict.result is None:
-        raise LedgerError("nothing was entered; nothing was written", exit_code=ExitCode.INVALID)
+        kept = f"; {draft.describe()} is kept" if draft is not None and draft.saved else ""
+        raise LedgerError(f"nothing was entered; nothing was written{kept}", exit_code=ExitCode.INVALID)
     for problem in edited.verdict.result.problems:  # warnings: shown, not blocking
         io.show([problem])
-    return _commit(session, req, _once_then(prepare(bodies[-1]), lambda: prepare(bodies[-1])))
+    return _commit(session, req, _once_then(prepare(bodies[-1]), lambda: prepare(bodies[-1])), draft)
 
 
 # -- questions in a terminal ----------------------------------------------------
 
 def _interview(session: Session, req: Request, ctx: compose.Context, io: Io,
-               prompter: Prompter) -> recording.Candidate:
+               prompter: Prompter, draft: drafts.Draft | None = None) -> recording.Candidate:
+    draft = draft or drafts.new_add(session, compose.record_from_fields(req.fields))
+    try:
+        return _ask_and_save(session, req, ctx, io, prompter, draft)
+    except KeyboardInterrupt:
+        raise drafts.interrupted(draft) from None
+
+
+def _ask_and_save(session: Session, req: Request, ctx: compose.Context, io: Io,
+                  prompter: Prompter, draft: drafts.Draft) -> recording.Candidate:
+    from ledger.editing.earlier import Earlier
     from ledger.editing.interview import Interview
 
     state = storage.read_user_state(STATE_FILE)
     memory = state.get(str(session.root), {})
-    interview = Interview(session.schema, prompter, today=ctx.today,
+    schema = session.schema
+    interview = Interview(schema, drafts.Journal(prompter, draft), today=ctx.today,
                           remembered=memory if isinstance(memory, dict) else {},
-                          recorded_by=ctx.recorded_by)
-    record = interview.run(compose.record_from_fields(req.fields))
+                          recorded_by=ctx.recorded_by, earlier=Earlier(session))
+    record = interview.run(draft.base)
     text = recording.document_text(record)
 
     def build() -> recording.Candidate:
@@ -216,17 +267,27 @@ def _interview(session: Session, req: Request, ctx: compose.Context, io: Io,
     if candidate.problems:
         io.show(candidate.problems)
     choices = {"yes": f"write it to {candidate.rel or 'the ledger'}",
-               "edit": "open it in $EDITOR first", "no": "discard it: nothing is written"}
+               "edit": "open it in $EDITOR first",
+               "no": "do not write it (the answers are kept as a draft)"}
     if not candidate.ok:
         del choices["yes"]
     answer = prompter.ask(Question("save", "Save this record?", choices=choices,
                                    default="yes" if candidate.ok else "edit"))
     if answer == "edit":
-        result = _in_editor(session, req, ctx, io, candidate.text)
+        result = _in_editor(session, req, ctx, io, candidate.text, draft)
     elif answer == "yes":
-        result = _commit(session, req, _once_then(candidate, build))
+        result = _commit(session, req, _once_then(candidate, build), draft)
     else:
-        raise LedgerError("discarded; nothing was written", exit_code=ExitCode.INVALID)
+        if not draft.saved:
+            try:
+                draft.save()
+            except LedgerError as exc:
+                raise LedgerError(f"not written, and the answers could not be kept: {exc.message}",
+                                  exit_code=ExitCode.INVALID) from None
+        raise LedgerError(f"not written; your answers are kept in {draft.path}",
+                          hint=f"`ledger add --resume {draft.name}` continues from them; "
+                               "delete that file to throw them away",
+                          exit_code=ExitCode.INVALID)
     if result.written:
         _remember(session, state, record)
     return result

@@ -147,8 +147,16 @@ def complete(doc: MutableMapping[str, Any], ctx: Context) -> list[str]:
     if not doc.get("id"):
         date = doc.get("date")
         title = doc.get("title")
-        rid = ids.new_id(date if isinstance(date, str) else "",
-                         ctx.slug or (title if isinstance(title, str) else ""), choose=ctx.choose)
+        words = ctx.slug or (title if isinstance(title, str) else "")
+        # An id is forever and public: a confidential person's name never goes into one.
+        from ledger.core.redact import secret_words
+
+        secret = secret_words(dict(doc))
+        slug = ids.slugify(words)
+        if secret and any(w in secret for w in slug.split("-")):
+            words = " ".join(w for w in slug.split("-") if w not in secret)
+            notes.append("the id leaves out the name of a confidential actor")
+        rid = ids.new_id(date if isinstance(date, str) else "", words, choose=ctx.choose)
         while rid in ctx.taken:
             rid = ids.redraw(rid, choose=ctx.choose)
         doc["id"] = rid

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ledger.core import yamlio
 from ledger.core.problems import ExitCode, LedgerError
-from ledger.editing import editor
+from ledger.editing import drafts, editor, template
 from ledger.editing import save as recording
 from ledger.editing.add import Io
 from ledger.store import files as storage
@@ -47,9 +47,8 @@ def find(session: Session, id_or_prefix: str) -> str:
         return hits[0]
 
 
-def edit(session: Session, id_or_prefix: str, io: Io) -> Change:
-    rel = find(session, id_or_prefix)
-    path = session.root / rel
+def read_original(session: Session, rel: str) -> tuple[bytes, str]:
+    """The record's bytes as read, and its text."""
     raw, problem = storage.read_record(session.layout, rel)
     if raw is None:
         assert problem is not None
@@ -59,9 +58,20 @@ def edit(session: Session, id_or_prefix: str, io: Io) -> Change:
         assert issue is not None
         raise LedgerError(f"{rel}:{issue.line}:{issue.column}: {issue.message}; cannot edit it as text",
                           hint=issue.hint)
+    return raw, original
+
+
+def edit(session: Session, id_or_prefix: str, io: Io) -> Change:
+    rel = find(session, id_or_prefix)
+    path = session.root / rel
+    raw, original = read_original(session, rel)
     today = dt.date.today()
+    draft = drafts.of_record(session, path.stem)
+    from_draft = _use_draft(draft, raw, io)
+    texts: list[str] = []
 
     def judge(saved: str) -> editor.Verdict[Change]:
+        texts.append(saved)
         unchanged = editor.Verdict([], Change(recording.Candidate(rel, original, rid=path.stem), False))
         if saved == original:
             return unchanged
@@ -76,7 +86,8 @@ def edit(session: Session, id_or_prefix: str, io: Io) -> Change:
         # writing would silently undo their change, so keep ours aside instead.
         return editor.Verdict([], Change(candidate, changed=True), keep_copy=now != raw)
 
-    edited = editor.edit(original, path.parent, path.stem, judge, show=io.show, reopen=io.reopen())
+    initial = draft.text if from_draft and draft is not None and draft.text is not None else original
+    edited = editor.edit(initial, path.parent, path.stem, judge, show=io.show, reopen=io.reopen())
     if edited.copy is not None:
         raise LedgerError(f"{rel} changed on disk while it was open in the editor; it was not overwritten",
                           hint=f"your version is in {session.layout.rel(edited.copy)}: compare the two, "
@@ -84,8 +95,16 @@ def edit(session: Session, id_or_prefix: str, io: Io) -> Change:
                           exit_code=ExitCode.INVALID)
     result = edited.verdict.result
     if edited.verdict.problems or result is None:
-        raise LedgerError(f"{rel} does not validate with these changes; it was not changed",
-                          exit_code=ExitCode.INVALID)
+        kept = drafts.for_edit(session, path.stem, template.strip_help(texts[-1], everywhere=False), raw)
+        try:
+            kept.save()
+        except LedgerError as exc:
+            raise LedgerError(f"{rel} does not validate with these changes; it was not changed, and the "
+                              f"changes could not be kept: {exc.message}",
+                              exit_code=ExitCode.INVALID) from None
+        raise LedgerError(f"{rel} does not validate with these changes; it was not changed, and your "
+                          f"changes are kept in {kept.path}",
+                          hint=f"`ledger edit {path.stem}` opens them again", exit_code=ExitCode.INVALID)
     if result.changed:
         from ledger.store import write
 
@@ -99,4 +118,29 @@ def edit(session: Session, id_or_prefix: str, io: Io) -> Change:
                               "overwritten", hint=f"your version is in {session.layout.rel(copy)}: compare "
                               "the two, then run `ledger edit` again", exit_code=ExitCode.INVALID) from None
         result.candidate.written = True
+    if draft is not None and (result.changed or from_draft):
+        draft.discard()
     return result
+
+
+def _use_draft(draft: drafts.Draft | None, raw: bytes, io: Io) -> bool:
+    """Whether to start from the changes a draft keeps: asked in a terminal;
+    without one, yes unless the record changed since the draft was made
+    (editing the draft would then quietly undo that change)."""
+    if draft is None or draft.text is None:
+        return False
+    stale = drafts.is_stale(draft, raw)
+    changed = " The record has changed since then: check that they do not undo that change." if stale else ""
+    if io.prompter is not None:
+        io.prompter.say(f"You have unsaved changes to this record from {draft.when}, kept in "
+                        f"{draft.path}.{changed}")
+        use = io.prompter.confirm("draft", "Continue from them?", default=True)
+    else:
+        use = not stale
+    if use:
+        io.tell(f"continuing from your unsaved changes of {draft.when} ({draft.path})")
+    else:
+        io.tell(f"starting from the record as it is; your unsaved changes of {draft.when} stay in "
+                f"{draft.path} until the record is saved"
+                + ("" if io.prompter is not None else " (the record changed since they were made)"))
+    return use

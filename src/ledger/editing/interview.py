@@ -13,7 +13,7 @@ typed.  The result is a record body; ``compose.complete`` fills in the rest.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ledger.core import edtf, validate
@@ -48,7 +48,18 @@ LABELS = {
     "sources.published": "Published on (YYYY-MM-DD)",
     "actors.names": "Names in other languages (e.g. ru: Алнур Ильяшев; kk: ...)",
 }
+LABELS.update({
+    "actors.confidential": "Keep this name confidential (left out of public exports)?",
+    "sources.confidential": "Keep this source confidential (left out of public exports)?",
+})
 ROLE_PATHS = {"acts.victims": "victims", "acts.perpetrators": "perpetrators"}
+# Whether a source must stay confidential is asked with the source itself,
+# not only under "more details", when its type is one of these (a witness's
+# testimony can endanger them).  A value the schema does not have is never met.
+CONFIDENTIAL_SOURCE_TYPES = ("testimony",)
+# Earlier answers: field -> values found in the ledger's records, offered as
+# completions (see editing.earlier); computed when first needed.
+Earlier = Callable[[], Mapping[str, Sequence[str]]]
 
 
 def dotted(path: tuple[str, ...]) -> str:
@@ -57,7 +68,8 @@ def dotted(path: tuple[str, ...]) -> str:
 
 class Interview:
     def __init__(self, schema: Schema, prompter: Prompter, *, today: dt.date,
-                 remembered: Mapping[str, str] | None = None, recorded_by: str | None = None) -> None:
+                 remembered: Mapping[str, str] | None = None, recorded_by: str | None = None,
+                 earlier: Earlier | None = None) -> None:
         self.schema = schema
         self.ask = prompter.ask
         self.prompter = prompter
@@ -66,6 +78,8 @@ class Interview:
         self.recorded_by = recorded_by
         self.actors: list[dict[str, Any]] = []
         self.last_names: dict[str, list[str]] = {}  # role -> names given for the previous act
+        self.earlier = earlier
+        self.asked: set[tuple[int, str]] = set()  # (id of an object, key): quiet fields asked already
 
     # -- the whole record ----------------------------------------------------
     def run(self, base: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -105,7 +119,7 @@ class Interview:
         for key, child in sub.get("properties", {}).items():
             child = self.schema.resolve(child)
             name = dotted((*path, key))
-            if name in compose.QUIET_FIELDS and key not in node:
+            if name in compose.QUIET_FIELDS and key not in node and (id(node), key) not in self.asked:
                 value = self.field((*path, key), child, False)
                 if value is not None:
                     node[key] = value
@@ -121,7 +135,7 @@ class Interview:
 
     def _has_quiet(self, path: tuple[str, ...], sub: dict[str, Any], item: dict[str, Any]) -> bool:
         return any(dotted((*path, k)) in compose.QUIET_FIELDS and k not in item
-                   for k in sub.get("properties", {}))
+                   and (id(item), k) not in self.asked for k in sub.get("properties", {}))
 
     # -- one field -----------------------------------------------------------
     def field(self, path: tuple[str, ...], sub: Any, required: bool) -> Any:
@@ -155,7 +169,23 @@ class Interview:
             value = self.field((*path, key), props[key], key in required)
             if value is not None:
                 out[key] = value
+        if dotted(path) == "sources" and out.get("type") in CONFIDENTIAL_SOURCE_TYPES:
+            self.confidential(path, props, out)
         return out
+
+    def confidential(self, path: tuple[str, ...], props: Mapping[str, Any], item: dict[str, Any]) -> None:
+        """Whether item (an actor, a source) is confidential, asked at once."""
+        if "confidential" not in props or "confidential" in item:
+            return
+        self.asked.add((id(item), "confidential"))
+        value = self.field((*path, "confidential"), props["confidential"], False)
+        if value is not None:
+            item["confidential"] = value
+
+    def suggestions(self, name: str) -> list[str]:
+        if self.earlier is None:
+            return []
+        return list(self.earlier().get(name, ()))
 
     def objects(self, path: tuple[str, ...], sub: dict[str, Any], items: dict[str, Any],
                 required: bool) -> list[dict[str, Any]] | None:
@@ -191,6 +221,7 @@ class Interview:
         """Names for an act's victims or perpetrators, as actor refs; a new
         name becomes an actor, whose details are asked once."""
         known = [str(a.get("name")) for a in self.actors if a.get("name")]
+        known += [n for n in self.suggestions(dotted(path)) if n not in known]
         answer = self.ask(Question(
             dotted(path), LABELS.get(dotted(path), path[-1]), help=sub.get("description", ""),
             default=", ".join(self.last_names.get(role, [])), multiple=True, suggestions=known))
@@ -203,7 +234,10 @@ class Interview:
             if len(self.actors) > before:
                 self.prompter.say(f"About {name}:")
                 actor = self.schema.subschema(("actors", "*"))
-                rest = {k: v for k, v in actor.get("properties", {}).items() if k != "name"}
+                props = actor.get("properties", {})
+                # Asked first: a name that must not be published is the first thing to know.
+                self.confidential(("actors", "*"), props, self.actors[-1])
+                rest = {k: v for k, v in props.items() if k not in ("name", "confidential")}
                 details = self.object(("actors", "*"), {**actor, "properties": rest})
                 self.actors[-1].update(details)
             if ref not in refs:
@@ -258,9 +292,11 @@ class Interview:
         choices = _choices(vocab)
         if kind == "boolean":
             choices = {"yes": "", "no": ""}
+        offered = self.suggestions(name) if kind == "string" and not choices else []
         answer = self.ask(Question(
             name, self._label(path, sub), help=_help(sub), default=default, choices=choices,
-            required=required, check=None if vocab else lambda a: self._check(path, sub, a),
+            suggestions=offered, required=required,
+            check=None if vocab else lambda a: self._check(path, sub, a),
             explain=explain, multiline=path[-1] == "description"))
         if not answer:
             return None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledger.editing.evidence import Added, FileCheck, VerifyReport
+from ledger.core.evidence import FileCheck, VerifyReport
+from ledger.editing.evidence import Added
 from ledger.render import Output, register
 
 # How each failure reads in the text report.

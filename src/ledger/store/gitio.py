@@ -236,6 +236,21 @@ def inside_work_tree(folder: Path) -> bool:
     return proc.returncode == 0 and proc.stdout.strip() == b"true"
 
 
+def private_folder(folder: Path) -> tuple[Path, str] | None:
+    """The repository's own folder (.git, or a worktree's), which no commit
+    carries, and folder's path inside the working tree ("" at its top);
+    None outside a working tree or without git."""
+    try:
+        proc = run(["rev-parse", "--is-inside-work-tree", "--absolute-git-dir", "--show-prefix"], folder,
+                   ok=(0, 128))
+    except LedgerError:
+        return None
+    lines = proc.stdout.decode("utf-8", "replace").split("\n")
+    if proc.returncode != 0 or len(lines) < 3 or lines[0] != "true" or not lines[1]:
+        return None
+    return Path(lines[1]), lines[2].rstrip("/")
+
+
 def init_repository(folder: Path) -> None:
     run(["init", "--quiet"], folder)
 

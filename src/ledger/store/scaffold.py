@@ -9,14 +9,17 @@ existing repository never clobbers its set-up; the ones kept are reported.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from ledger.core.problems import ExitCode, LedgerError, UsageError
 from ledger.store import files as storage
 from ledger.store import gitio, write
+from ledger.version import __version__
 
 # Path in the new ledger -> package data file ("" = an empty file).
 LEDGER_FILES = {
@@ -41,8 +44,74 @@ class Initialized:
     git_problem: str = ""  # why git init failed (git not installed, ...)
 
 
+DISTRIBUTION = "incident-ledger"
+WORKFLOW = ".github/workflows/ledger.yml"
+
+
 def _data(name: str) -> str:
     return (resources.files("ledger") / "data" / name).read_text(encoding="utf-8") if name else ""
+
+
+def _contents(rel: str, name: str) -> str:
+    text = _data(name)
+    if rel == WORKFLOW:
+        text = workflow_text(text, install_requirement())
+    return text
+
+
+def workflow_text(template: str, requirement: str) -> str:
+    """The CI workflow, installing requirement (or, when "", whatever the
+    repository variable LEDGER_INSTALL says)."""
+    # Inside a single-quoted GitHub expression string, a quote is doubled.
+    return template.replace("@LEDGER_INSTALL@", requirement.replace("'", "''")) \
+        .replace("@LEDGER_VERSION@", __version__)
+
+
+def install_requirement() -> str:
+    """A pip requirement for exactly this copy of the tool, from the record
+    pip keeps of where it came from (PEP 610 direct_url.json): a git commit
+    or an archive URL that CI can fetch too.  "" when there is none to give:
+    a local folder, an editable checkout, or an index (the name on PyPI
+    belongs to another project, so `incident-ledger==VERSION` could install
+    something else)."""
+    try:
+        raw = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+        origin = json.loads(raw) if raw else None
+    except (metadata.PackageNotFoundError, ValueError, OSError):
+        return ""
+    return requirement_from(origin)
+
+
+def requirement_from(origin: object) -> str:
+    if not isinstance(origin, dict) or not isinstance(origin.get("url"), str):
+        return ""
+    url = _public_url(origin["url"])
+    if not url:
+        return ""
+    vcs = origin.get("vcs_info")
+    if isinstance(vcs, dict):
+        commit = vcs.get("commit_id")
+        if vcs.get("vcs") != "git" or not isinstance(commit, str) or not commit.isalnum():
+            return ""
+        return f"{DISTRIBUTION} @ git+{url}@{commit}"
+    archive = origin.get("archive_info")
+    if isinstance(archive, dict):
+        digest = archive.get("hash") or ""
+        algorithm, _, value = digest.partition("=") if isinstance(digest, str) else ("", "", "")
+        fragment = f"#{algorithm}={value}" if algorithm and value.isalnum() else ""
+        return f"{DISTRIBUTION} @ {url}{fragment}"
+    return ""
+
+
+def _public_url(url: str) -> str:
+    """url without credentials, when CI could fetch it (https, ssh); "" for
+    local files.  The workflow is committed, so no token may end up in it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http", "ssh") or not parts.hostname or any(c in url for c in " '\"\n"):
+        return ""
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    user = "git@" if parts.username == "git" and parts.password is None else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, ""))
 
 
 def init(folder: Path) -> Initialized:
@@ -68,7 +137,7 @@ def init(folder: Path) -> Initialized:
         if rel not in done.kept:
             # Through the one write path: never through a link (a .github that
             # points elsewhere), never over a file.
-            write.create(root, rel, _data(name))
+            write.create(root, rel, _contents(rel, name))
             done.created.append(rel)
     if gitio.inside_work_tree(root):
         done.git = "existing"

@@ -212,6 +212,6 @@ def _git_blobs(git: _Git) -> dict[str, str] | None:
     cut = len(git.prefix)
     for item in items:
         if len(item) > 3:
-            path = os.fsdecode(item[3:])
-            known.pop(path[cut:] if path.startswith(git.prefix) else path, None)
+            name = os.fsdecode(item[3:])
+            known.pop(name[cut:] if name.startswith(git.prefix) else name, None)
     return known

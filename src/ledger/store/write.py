@@ -395,13 +395,13 @@ def _move(root: Path, writes: list[tuple[str, bytes, bytes | None, int | None]],
             except (OSError, LedgerError):
                 failed.append(rel)
         for i in reversed(done):
-            rel, _, expected, _ = writes[i]
+            rel, _, was, _ = writes[i]
             try:
-                if expected is None:
+                if was is None:
                     dir_fd, _, name = staged[i]
                     os.unlink(name, dir_fd=dir_fd)
                 else:
-                    _put(root, rel, expected, create=False)
+                    _put(root, rel, was, create=False)
             except (OSError, LedgerError):
                 failed.append(rel)
         left = f"; could not restore {', '.join(failed)}" if failed else "; nothing was changed"
