@@ -82,7 +82,10 @@ def _out() -> Any:
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """Every diagnostic goes out here, neutral: messages carry file names and record text."""
+    from ledger.render.neutral import line
+
+    sys.stderr.write(line(message.rstrip("\n")) + "\n")
 
 
 class TextJson(str, Enum):
@@ -165,6 +168,7 @@ def fmt(
     from ledger import library as api
     from ledger.core import yamlio
     from ledger.core.fmt import FormatError, format_text
+    from ledger.render.neutral import line, terminal
     from ledger.store import files as storage
 
     session = _session()
@@ -195,9 +199,9 @@ def fmt(
             continue
         changed.append(rel)
         if diff and format is TextJson.text:
-            sys.stdout.writelines(difflib.unified_diff(
+            sys.stdout.writelines(map(terminal, difflib.unified_diff(
                 text.splitlines(keepends=True), new.splitlines(keepends=True),
-                fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+                fromfile=f"a/{line(rel)}", tofile=f"b/{line(rel)}")))
         if not dry:
             storage.write_atomic(path, new)
     verb = "would reformat" if dry else "reformatted"
@@ -208,7 +212,7 @@ def fmt(
     else:
         if check and not diff:
             for rel in changed:
-                sys.stdout.write(f"{verb} {rel}\n")
+                sys.stdout.write(f"{verb} {line(rel)}\n")
         elif not dry:
             for rel in changed:
                 _err(f"{verb} {rel}")
@@ -261,6 +265,9 @@ LimitOpt = Annotated[int | None, typer.Option("--limit", metavar="N", min=0, hel
 PublicOpt = Annotated[bool, typer.Option(
     "--public", help="Only what a public release holds: no restricted or confidential records, "
     "no confidential actors or sources.")]
+RawOpt = Annotated[bool, typer.Option(
+    "--raw", help="csv only: write cells exactly as stored; without it, a cell starting with "
+    "=, +, -, @, tab or CR gets a leading ' so a spreadsheet shows it as text, never a formula.")]
 
 
 def _filter(session: Any, *, since: str | None, until: str | None, country: list[str] | None,
@@ -324,7 +331,7 @@ def list_(
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
     text: TextOpt = None, where: WhereOpt = None, sort: SortOpt = None, limit: LimitOpt = None,
-    public: PublicOpt = False,
+    public: PublicOpt = False, raw: RawOpt = False,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
 ) -> None:
     """List incidents, one per row.
@@ -339,7 +346,7 @@ def list_(
     rows = _select(session, public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where,
                    sort=sort, limit=limit, ids_only=format is ListFormat.ids)
-    render("records", format.value, rows, _out())
+    render("records", format.value, rows, _out(), raw=raw)
 
 
 def _warn_unreadable(loaded: Any) -> None:
@@ -533,7 +540,7 @@ def summary(
         "Default: year.")] = None,
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
-    text: TextOpt = None, where: WhereOpt = None, public: PublicOpt = False,
+    text: TextOpt = None, where: WhereOpt = None, public: PublicOpt = False, raw: RawOpt = False,
     format: Annotated[SummaryFormat, typer.Option(
         "--format", "-f", help="Output format.")] = SummaryFormat.table,
 ) -> None:
@@ -561,7 +568,7 @@ def summary(
                                             where=where))
         _warn_unreadable(found)
         counted = found.count(keys)
-    render("summary", format.value, counted, _out())
+    render("summary", format.value, counted, _out(), raw=raw)
 
 
 # -- actors ---------------------------------------------------------------------
@@ -629,7 +636,7 @@ def export(
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
     text: TextOpt = None, where: WhereOpt = None, sort: SortOpt = None, limit: LimitOpt = None,
-    public: PublicOpt = False,
+    public: PublicOpt = False, raw: RawOpt = False,
 ) -> None:
     """Export records for analysis or release: CSV, JSON Lines, JSON or SQLite.
 
@@ -679,7 +686,7 @@ def export(
           else contextlib.nullcontext(None)) as stream:
         out = Output(stream=stream) if stream is not None else _out()
         result = Export(selected(), session.schema, (table or ExportTable.incidents).value, public)
-        render("export", fmt.value, result, out)
+        render("export", fmt.value, result, out, raw=raw)
     if output is not None:
         _err(f"exported to {output}")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ledger.core import edtf, yamlio
+from ledger.core.hidden import HIDDEN, escape
 from ledger.core.problems import Problem
 from ledger.core.schema import Schema
 
@@ -332,6 +333,33 @@ def record_problems(path: str, data: dict[str, Any], *, today: dt.date) -> list[
                 out.append(Problem(path, 0, 0, "self-reference", f"{key} points to this record itself",
                                    pointer=pointer([key, i] if isinstance(values, list) else [key])))
     out += _confidential_names(path, data)
+    out += hidden_characters(path, data)
+    return out
+
+
+def hidden_characters(path: str, data: Any) -> list[Problem]:
+    """A warning for each text value holding a control or bidi character."""
+    out = []
+
+    def walk(node: Any, trail: list[Any]) -> None:
+        if isinstance(node, str):
+            found = list(HIDDEN.finditer(node))
+            if found:
+                first = found[0]
+                more = f", and {len(found) - 1} more" if len(found) > 1 else ""
+                out.append(Problem(path, 0, 0, "control-character-in-text",
+                                   f"{_field_name(trail)} holds a hidden or control character "
+                                   f"({escape(first.group())} at character {first.start() + 1}{more})",
+                                   severity="warning", pointer=pointer(trail),
+                                   hint="remove it: it can hide or reorder text, or steer a terminal"))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, [*trail, key])
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, [*trail, i])
+
+    walk(data, [])
     return out
 
 

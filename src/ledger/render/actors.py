@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from ledger.core.actors import Actor, as_json
-from ledger.render import Output, register
+from ledger.render import Output, register, text
+from ledger.render.neutral import line
 
 # Incidents listed per actor in the table; the rest are counted.
 _SHOWN_IDS = 3
@@ -29,16 +30,16 @@ def render_table(actors: list[Actor], out: Output, **_: Any) -> None:
     table.add_column("roles", overflow="fold")
     table.add_column("incidents", overflow="fold", ratio=3, min_width=14)
     for actor in actors:
-        name = Text(actor.name, style="bold")
+        name = Text(line(actor.name), style="bold")
         if actor.confidential:
             name.append(" [confidential]", style="red")
         for other in actor.names[1:]:
-            name.append("\n" + other, style="dim")
+            name.append("\n" + line(other), style="dim")
         ids = actor.incidents
-        shown = "\n".join(ids[:_SHOWN_IDS]) + (f"\n... {len(ids) - _SHOWN_IDS} more"
+        shown = "\n".join(map(line, ids[:_SHOWN_IDS])) + (f"\n... {len(ids) - _SHOWN_IDS} more"
                                                if len(ids) > _SHOWN_IDS else "")
         roles = ", ".join(f"{role} {n}" for role, n in actor.roles.items() if n)
-        table.add_row(name, Text(", ".join(actor.kinds)), Text(str(len(ids))), Text(roles), Text(shown))
+        table.add_row(name, text(", ".join(actor.kinds)), Text(str(len(ids))), text(roles), Text(shown))
     console = out.console()
     console.print(table)
     console.print(Text(f"{len(actors)} actor{'s' if len(actors) != 1 else ''}", style="dim"))

@@ -12,6 +12,7 @@ from typing import Any
 from ledger.core import tables as export
 from ledger.core.schema import SUPPORTED_VERSION, Schema
 from ledger.render import Output, register
+from ledger.render.neutral import csv_cell, csv_row
 from ledger.render.records import render_jsonl
 
 
@@ -24,11 +25,17 @@ class Export:
 
 
 @register("export", "csv")
-def render_csv(result: Export, out: Output, **_: Any) -> None:
+def render_csv(result: Export, out: Output, *, raw: bool = False, **_: Any) -> None:
     columns = export.table_columns(result.schema, result.table)
     writer = csv.DictWriter(out.stream, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(export.table_rows(result.schema, result.table, result.rows))
+    rows = export.table_rows(result.schema, result.table, result.rows)
+    if raw:
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    # Column names come from the ledger's schema, which is as untrusted as its records.
+    writer.writerow({c: csv_cell(c) for c in columns})
+    writer.writerows(map(csv_row, rows))
 
 
 @register("export", "jsonl")

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ledger.core import model
-from ledger.render import Output, register
+from ledger.render import Output, register, text
+from ledger.render.neutral import csv_row, line, terminal
 
 Rows = Iterable[tuple[str, dict[str, Any]]]
 
@@ -40,14 +41,14 @@ def render_ids(rows: Rows, out: Output, **_: Any) -> None:
 
 
 @register("records", "csv")
-def render_csv(rows: Rows, out: Output, **_: Any) -> None:
+def render_csv(rows: Rows, out: Output, *, raw: bool = False, **_: Any) -> None:
     writer: Any = None
     for path, record in rows:
         row = model.flat_row(path, record)
         if writer is None:
             writer = csv.DictWriter(out.stream, fieldnames=list(row), lineterminator="\n")
             writer.writeheader()
-        writer.writerow(row)
+        writer.writerow(row if raw else csv_row(row))
     if writer is None:
         out.write(",".join(model.flat_row("", {})) + "\n")
 
@@ -74,7 +75,7 @@ def _lock(record: dict[str, Any]) -> Any:  # rich.text.Text, imported lazily
     from ledger.core import redact
 
     if not redact.is_public(record):
-        return Text(f"🔒 {record.get('confidentiality')}: ", style="bold red")
+        return Text(f"🔒 {line(str(record.get('confidentiality')))}: ", style="bold red")
     parts = [f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("actors", "sources")
              if (n := sum(map(redact.is_confidential, model.items(record, kind))))]
     return Text(f"🔒 confidential {' + '.join(parts)}: ", style="yellow") if parts else Text()
@@ -99,9 +100,9 @@ def render_table(rows: Rows, out: Output, **_: Any) -> None:
     for _path, record in rows:
         count += 1
         # The marker leads the title, where it is seen first and costs no column.
-        title = _lock(record).append(str(record.get("title", "")))
-        table.add_row(Text(str(record.get("id", ""))), Text(str(record.get("date", ""))),
-                      Text(model.country(record)), Text(", ".join(model.act_types(record))), title)
+        title = _lock(record).append(line(str(record.get("title", ""))))
+        table.add_row(text(record.get("id", "")), text(record.get("date", "")),
+                      text(model.country(record)), text(", ".join(model.act_types(record))), title)
     console.print(table)
     console.print(Text(f"{count} incident{'s' if count != 1 else ''}", style="dim"))
 
@@ -130,9 +131,9 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
     path, r = row
     console = out.console()
     head = Text()
-    head.append(str(r.get("title", "")), style="bold")
-    head.append(f"\n{r.get('id', '')}", style="dim")
-    head.append(f"   {path}", style="dim")
+    head.append(line(str(r.get("title", ""))), style="bold")
+    head.append(f"\n{line(str(r.get('id', '')))}", style="dim")
+    head.append(f"   {line(path)}", style="dim")
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
@@ -143,16 +144,16 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
         when = date
     if r.get("date_text"):
         when += f'  "{r["date_text"]}"'
-    facts.add_row("when", Text(when))
-    facts.add_row("where", Text(model.location_text(r)))
-    facts.add_row("status", Text(str(r.get("status", ""))))
+    facts.add_row("when", text(when))
+    facts.add_row("where", text(model.location_text(r)))
+    facts.add_row("status", text(r.get("status", "")))
     level = r.get("confidentiality", "public")
-    facts.add_row("confidentiality", Text(str(level), style="bold red" if level != "public" else ""))
+    facts.add_row("confidentiality", text(level, style="bold red" if level != "public" else ""))
     for key in ("rights", "tags", "related"):
         if model.strings(r, key):
-            facts.add_row(key, Text(", ".join(model.strings(r, key))))
+            facts.add_row(key, text(", ".join(model.strings(r, key))))
     if r.get("duplicate_of"):
-        facts.add_row("duplicate of", Text(str(r["duplicate_of"])))
+        facts.add_row("duplicate of", text(r["duplicate_of"]))
     parts: list[Any] = [head, Text(""), facts]
 
     names = model.actor_names(r)
@@ -163,9 +164,9 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
         def who(role: str, act: dict[str, Any] = act) -> str:
             refs = act.get(role)
             return ", ".join(names.get(str(x), str(x)) for x in refs) if isinstance(refs, list) else ""
-        acts.add_row(Text(str(act.get("type", ""))), Text(str(act.get("date", ""))),
-                     Text(who("victims")), Text(who("perpetrators")),
-                     Text(str(act.get("outcome", act.get("legal_basis", "")))))
+        acts.add_row(text(act.get("type", "")), text(act.get("date", "")),
+                     text(who("victims")), text(who("perpetrators")),
+                     text(act.get("outcome", act.get("legal_basis", ""))))
     parts += [Text(""), acts]
 
     actors = model.items(r, "actors")
@@ -177,11 +178,11 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
             other = a.get("names") if isinstance(a.get("names"), dict) else {}
             assert isinstance(other, dict)
             lock = " [confidential]" if a.get("confidential") else ""
-            t.add_row(Text(str(a.get("ref", ""))), Text(str(a.get("name", "")) + lock,
-                                                       style="red" if lock else ""),
-                      Text("; ".join(f"{k}: {v}" for k, v in other.items())),
-                      Text(str(a.get("kind", ""))),
-                      Text(", ".join(str(x) for x in (a.get("occupation"), a.get("affiliation")) if x)))
+            t.add_row(text(a.get("ref", "")), text(str(a.get("name", "")) + lock,
+                                                  style="red" if lock else ""),
+                      text("; ".join(f"{k}: {v}" for k, v in other.items())),
+                      text(a.get("kind", "")),
+                      text(", ".join(str(x) for x in (a.get("occupation"), a.get("affiliation")) if x)))
         parts += [Text(""), t]
     sources = model.items(r, "sources")
     if sources:
@@ -192,9 +193,10 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
             lock = " [confidential]" if s.get("confidential") else ""
             label = " — ".join(str(x) for x in (s.get("publisher"), s.get("title")) if x)
             link = s.get("url") or s.get("file") or ""
-            t.add_row(Text(str(s.get("ref", ""))), Text(label + (f"\n{link}" if link else "") + lock),
-                      Text(str(s.get("published", ""))), Text(str(s.get("type", ""))),
-                      Text(str(s.get("reliability", ""))))
+            t.add_row(text(s.get("ref", "")),
+                      Text("\n".join(line(str(x)) for x in (label, link) if x) + lock),
+                      text(s.get("published", "")), text(s.get("type", "")),
+                      text(s.get("reliability", "")))
         parts += [Text(""), t]
     interventions = model.items(r, "interventions")
     if interventions:
@@ -202,11 +204,13 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
         for col in ("type", "by", "to", "date"):
             t.add_column(col, overflow="fold")
         for iv in interventions:
-            t.add_row(*(Text(str(iv.get(k, ""))) for k in ("type", "by", "to", "date")))
+            t.add_row(*(text(iv.get(k, "")) for k in ("type", "by", "to", "date")))
         parts += [Text(""), t]
     if r.get("description"):
-        parts += [Text(""), Text(str(r["description"]).rstrip())]
+        # Inside the panel every line starts with its border, so the narrative keeps its lines.
+        parts += [Text(""), Text(terminal(str(r["description"]).rstrip()))]
     if isinstance(r.get("recorded"), dict):
         rec = r["recorded"]
-        parts += [Text(f"\nrecorded by {rec.get('by', '?')} on {rec.get('on', '?')}", style="dim")]
+        parts += [Text(f"\nrecorded by {line(str(rec.get('by', '?')))} on {line(str(rec.get('on', '?')))}",
+                       style="dim")]
     console.print(Panel(Group(*parts), expand=True))
