@@ -131,6 +131,21 @@ def test_validate_messages_are_escaped_and_warn(run, ledger_dir: Path) -> None: 
     assert (p["line"], p["column"], p["severity"], p["pointer"]) == (5, 8, "warning", "/title")
 
 
+def test_json_keeps_values_and_prints_safely(run, ledger_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    title = f"##[add-mask]x {BIDI} \x85 {ZERO}"
+    put(ledger_dir, "2021-01-01-json-kkkk.yaml", record("2021-01-01-json-kkkk", title))
+    for args in (("list", "--format", "json"), ("list", "--format", "jsonl"), ("export", "--format", "json"),
+                 ("summary", "--by", "title", "--format", "json")):
+        result = run(*args, "--since", "2021")
+        assert result.exit_code == 0, (args, result.stderr)
+        assert not RAW.search(result.stdout) and "##[" not in result.stdout, args
+        assert "\\u0023#[add-mask]x \\u202eevil\\u2066 \\u0085" in result.stdout, args
+    [doc] = json.loads(run("list", "--format", "json", "--since", "2021").stdout)
+    assert doc["title"] == title
+    ids = run("list", "--format", "ids", "--since", "2021")
+    assert ids.stdout == "2021-01-01-json-kkkk\n"
+
+
 # -- lines GitHub Actions reads ---------------------------------------------------------------
 
 def test_validate_github_lists_a_forged_file_name_on_one_line(run, ledger_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -163,12 +163,11 @@ def fmt(
     (or, with --check/--diff, would be) rewritten, as pre-commit hooks do.
     """
     import difflib
-    import json
 
     from ledger import library as api
     from ledger.core import yamlio
     from ledger.core.fmt import FormatError, format_text
-    from ledger.render.neutral import line, terminal
+    from ledger.render.neutral import dumps, line, terminal
     from ledger.store import files as storage
 
     session = _session()
@@ -206,9 +205,8 @@ def fmt(
             storage.write_atomic(path, new)
     verb = "would reformat" if dry else "reformatted"
     if format is TextJson.json:
-        sys.stdout.write(json.dumps({"version": 1, "files": len(files), "changed": changed,
-                                     "written": not dry, "problems": failed},
-                                    ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps({"version": 1, "files": len(files), "changed": changed,
+                                "written": not dry, "problems": failed}, indent=2) + "\n")
     else:
         if check and not diff:
             for rel in changed:

@@ -11,11 +11,12 @@ import re
 # C0 except tab and newline, DEL, C1 (ESC starts every escape sequence, and
 # CSI/OSC have C1 forms of their own); bidi overrides and isolates (Trojan
 # Source); zero-width space, word joiner, BOM; line and paragraph separators,
-# which some viewers break lines on.  ZWNJ and ZWJ (U+200C, U+200D) are part
+# which some viewers break lines on; lone surrogates (git text decoded with
+# surrogateescape), which no output stream can encode.  ZWNJ and ZWJ (U+200C, U+200D) are part
 # of Persian, Kurdish, Indic scripts and emoji, so they count only next to
 # ASCII (or at an end), where no script needs them and they only hide a join.
 HIDDEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff\u2028\u2029]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff\u2028\u2029\ud800-\udfff]"
     "|(?<![^\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?![^\x00-\x7f])")
 
 _SHORT = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ledger.core.actors import Actor, as_json
 from ledger.render import Output, register, text
-from ledger.render.neutral import line
+from ledger.render.neutral import dumps, line
 
 # Incidents listed per actor in the table; the rest are counted.
 _SHOWN_IDS = 3
@@ -15,7 +14,7 @@ _SHOWN_IDS = 3
 
 @register("actors", "json")
 def render_json(actors: list[Actor], out: Output, **_: Any) -> None:
-    out.write(json.dumps(as_json(actors), ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(as_json(actors), indent=2) + "\n")
 
 
 @register("actors", "table")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.core.diff import DiffResult, FieldChange, RecordChange, Version
 from ledger.render import Output, register
-from ledger.render.neutral import code, line, lines, markdown
+from ledger.render.neutral import code, dumps, line, lines, markdown
 
 if TYPE_CHECKING:
     from ledger.store.history import Commit, Log
@@ -79,7 +79,7 @@ def render_json(result: DiffResult, out: Output, **_: Any) -> None:
         "from_commit": result.from_commit,
         "to_commit": result.to_commit,
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 # -- text -------------------------------------------------------------------------
@@ -217,7 +217,7 @@ def _commit_json(c: Commit) -> dict[str, Any]:
 def render_log_json(log: Log, out: Output, **_: Any) -> None:
     doc = {"version": 1, "id": log.id, "path": log.path,
            "commits": [_commit_json(c) for c in log.commits]}
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 @register("log", "text")

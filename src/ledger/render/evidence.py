@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ledger.editing.evidence import Added, FileCheck, VerifyReport
 from ledger.render import Output, register
-from ledger.render.neutral import line
+from ledger.render.neutral import dumps, line
 
 # How each failure reads in the text report.
 _SAYS = {
@@ -68,7 +67,7 @@ def render_verify_json(report: VerifyReport, out: Output, **_: Any) -> None:
                        "expected": c.expected, "actual": c.actual} for c in r.checks],
         } for r in report.records],
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 @register("evidence-added", "text")
@@ -84,7 +83,6 @@ def render_added_text(added: Added, out: Output, **_: Any) -> None:
 
 @register("evidence-added", "json")
 def render_added_json(added: Added, out: Output, **_: Any) -> None:
-    out.write(json.dumps({"version": 1, "record": added.record_path, "ref": added.ref,
-                          "file": added.file, "sha256": added.sha256, "size": added.size,
-                          "copied": added.copied, "changed": not added.already},
-                         ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps({"version": 1, "record": added.record_path, "ref": added.ref,
+                     "file": added.file, "sha256": added.sha256, "size": added.size,
+                     "copied": added.copied, "changed": not added.already}, indent=2) + "\n")

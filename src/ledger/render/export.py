@@ -4,7 +4,6 @@ text format; ``export.write_sqlite`` fills a database instead."""
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from ledger.core import tables as export
 from ledger.core.schema import SUPPORTED_VERSION, Schema
 from ledger.render import Output, register
-from ledger.render.neutral import csv_cell, csv_row
+from ledger.render.neutral import csv_cell, csv_row, dumps
 from ledger.render.records import render_jsonl
 
 
@@ -46,10 +45,10 @@ def render_export_jsonl(result: Export, out: Output, **_: Any) -> None:
 @register("export", "json")
 def render_json(result: Export, out: Output, **_: Any) -> None:
     # Written record by record: an export of the whole ledger need not fit in a string.
-    out.write(json.dumps({"version": 1, "schema_version": SUPPORTED_VERSION,
-                          "public": result.public})[:-1] + ', "incidents": [')
+    out.write(dumps({"version": 1, "schema_version": SUPPORTED_VERSION,
+                     "public": result.public})[:-1] + ', "incidents": [')
     first = True
     for path, record in result.rows:
-        out.write(("\n" if first else ",\n") + json.dumps({**record, "path": path}, ensure_ascii=False))
+        out.write(("\n" if first else ",\n") + dumps({**record, "path": path}))
         first = False
     out.write("\n]}\n" if not first else "]}\n")

@@ -16,8 +16,9 @@ spreadsheet.  One function per channel:
 - ``markdown``: text in a job summary or pull-request comment.
 - ``csv_cell``: a spreadsheet cell, kept from being read as a formula.
 
-Machine formats (json, jsonl, yaml, sqlite) keep values exactly and do not
-come here.
+Machine formats (json, jsonl, yaml, sqlite) keep values exactly; JSON goes
+through ``dumps``, which only chooses \\u escapes where a raw character
+could steer a terminal or a CI runner.
 """
 
 from __future__ import annotations
@@ -64,6 +65,24 @@ def line(text: str) -> str:
 def lines(text: str) -> list[str]:
     """Multi-line text, one neutral line each, for output that prefixes each line itself."""
     return [line(part) for part in text.split("\n")]
+
+
+# -- JSON -----------------------------------------------------------------------
+
+def json_text(text: str) -> str:
+    """JSON as written, made safe to print without changing one value: the
+    characters ``terminal`` escapes, and the "#" of a legacy ``##[`` command,
+    become \\u escapes, which only occur inside strings."""
+    text = HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text.replace(_LEGACY_COMMAND, "\\u0023#[") if _LEGACY_COMMAND in text else text
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """json.dumps for output: UTF-8 text as itself, hidden characters escaped."""
+    import json
+
+    options.setdefault("ensure_ascii", False)
+    return json_text(json.dumps(value, **options))
 
 
 # -- markdown -----------------------------------------------------------------

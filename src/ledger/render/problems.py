@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from ledger import __version__
 from ledger.core.problems import Problem
 from ledger.render import Output, register
-from ledger.render.neutral import line, visible
+from ledger.render.neutral import dumps, line, visible
 
 # GitHub shows at most 10 error and 10 warning annotations per step; more are dropped silently.
 GITHUB_ANNOTATION_LIMIT = 10
@@ -72,7 +71,7 @@ def render_json(report: Report, out: Output, **_: Any) -> None:
             for p in report.problems
         ],
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 def _escape_data(text: str) -> str:
@@ -155,7 +154,7 @@ def render_sarif(report: Report, out: Output, **_: Any) -> None:
             "results": results,
         }],
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 def sarif_uri(path: str) -> str:

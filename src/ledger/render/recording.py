@@ -7,12 +7,11 @@ diagnostic.  With --dry-run, the text form is the record itself.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ledger.editing.save import Saved
 from ledger.render import Output, register
-from ledger.render.neutral import line
+from ledger.render.neutral import dumps, line
 from ledger.store.scaffold import Initialized
 
 
@@ -26,7 +25,7 @@ def saved_json(result: Saved, out: Output, **_: Any) -> None:
     doc: dict[str, Any] = {"version": 1, "id": result.rid, "path": result.path, "action": result.action}
     if result.action == "checked":
         doc["record"] = result.text
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 @register("initialized", "text")
@@ -45,4 +44,4 @@ def initialized_text(result: Initialized, out: Output, **_: Any) -> None:
 def initialized_json(result: Initialized, out: Output, **_: Any) -> None:
     doc = {"version": 1, "root": str(result.root), "created": result.created, "kept": result.kept,
            "git": result.git}
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from ledger.core import model
 from ledger.render import Output, register, text
-from ledger.render.neutral import csv_row, line, terminal
+from ledger.render.neutral import csv_row, dumps, line, terminal
 
 Rows = Iterable[tuple[str, dict[str, Any]]]
 
@@ -23,7 +22,7 @@ def render_json(rows: Rows, out: Output, **_: Any) -> None:
     out.write("[")
     first = True
     for path, record in rows:
-        out.write(("\n" if first else ",\n") + json.dumps(_with_path(path, record), ensure_ascii=False))
+        out.write(("\n" if first else ",\n") + dumps(_with_path(path, record)))
         first = False
     out.write("\n]\n" if not first else "]\n")
 
@@ -31,13 +30,13 @@ def render_json(rows: Rows, out: Output, **_: Any) -> None:
 @register("records", "jsonl")
 def render_jsonl(rows: Rows, out: Output, **_: Any) -> None:
     for path, record in rows:
-        out.write(json.dumps(_with_path(path, record), ensure_ascii=False) + "\n")
+        out.write(dumps(_with_path(path, record)) + "\n")
 
 
 @register("records", "ids")
 def render_ids(rows: Rows, out: Output, **_: Any) -> None:
     for _path, record in rows:
-        out.write(f"{record.get('id', '')}\n")
+        out.write(line(str(record.get("id", ""))) + "\n")  # one id per line, whatever a file holds
 
 
 @register("records", "csv")
@@ -111,7 +110,7 @@ def render_table(rows: Rows, out: Output, **_: Any) -> None:
 
 @register("record", "json")
 def render_record_json(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -> None:
-    out.write(json.dumps(_with_path(*row), ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(_with_path(*row), indent=2) + "\n")
 
 
 @register("record", "yaml")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 from typing import Any
 
 from ledger.core.summary import Summary, Value
 from ledger.render import Output, register, text
-from ledger.render.neutral import csv_cell, line, markdown
+from ledger.render.neutral import csv_cell, dumps, line, markdown
 
 NONE_LABEL = "(none)"
 # Eighths of a block, so short bars still differ by less than one character.
@@ -41,7 +40,7 @@ def bar(count: int, largest: int, width: int) -> str:
 def render_json(summary: Summary, out: Output, **_: Any) -> None:
     doc = {"version": 1, "by": summary.by, "total": summary.total,
            "rows": [{**dict(zip(summary.by, combo, strict=True)), "count": n} for combo, n in summary.rows]}
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 @register("summary", "csv")
