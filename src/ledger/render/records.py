@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.core import model
 from ledger.render import Output, register, text
-from ledger.render.neutral import csv_row, dumps, line, terminal
+from ledger.render.neutral import csv_row, dumps, line, terminal, yaml_quote, yaml_text
 
 Rows = Iterable[tuple[str, dict[str, Any]]]
 
@@ -54,16 +54,35 @@ def render_csv(rows: Rows, out: Output, *, raw: bool = False, **_: Any) -> None:
 
 @register("records", "yaml")
 def render_yaml(rows: Rows, out: Output, **_: Any) -> None:
+    import io
+
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = _quoting_representer()
     yaml.default_flow_style = False
     yaml.allow_unicode = True
     yaml.width = 1 << 30
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the stored key order
     for path, record in rows:
-        out.write("---\n")
-        yaml.dump(_with_path(path, record), out.stream)
+        text = io.StringIO()
+        yaml.dump(_with_path(path, record), text)
+        out.write("---\n" + yaml_text(text.getvalue()))
+
+
+def _quoting_representer() -> Any:  # a ruamel representer class, made lazily
+    """Strings that hold a line break, a hidden character or a workflow
+    command are written double-quoted: one line, and escapable."""
+    from ruamel.yaml.representer import SafeRepresenter
+
+    class Quoting(SafeRepresenter):
+        pass
+
+    def represent_str(self: SafeRepresenter, data: str) -> Any:
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style='"' if yaml_quote(data) else None)
+
+    Quoting.add_representer(str, represent_str)
+    return Quoting
 
 
 def _lock(record: dict[str, Any]) -> Any:  # rich.text.Text, imported lazily
