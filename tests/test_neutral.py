@@ -87,7 +87,8 @@ def test_markdown_escapes_markup_and_html() -> None:
     ("+cmd", "'+cmd"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
     ("a\n::add-mask::x", "a\n\\::add-mask::x"), ("a\r ::x", "a\r \\::x"),
     ("##[error]x", "##\\[error]x"),
-    ("a::b", "a::b"), ("-3.5", "-3.5"), ("+7", "+7"), ("1e-3", "1e-3"), ("plain", "plain"), (3, 3), (None, None),
+    ("a::b", "a::b"), ("-3.5", "-3.5"), ("+7", "+7"), ("1e-3", "1e-3"), ("plain", "plain"),
+    (3, 3), (None, None),
 ])
 def test_csv_cell(value: object, cell: object) -> None:
     assert neutral.csv_cell(value) == cell
