@@ -19,6 +19,12 @@ HIDDEN = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff\u2028\u2029\ud800-\udfff]"
     "|(?<![^\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?![^\x00-\x7f])")
 
+# Whether a record's text can hold any of them in a value at all: raw, or
+# written as a YAML escape ("\e", "\u202e"), which needs a backslash.  A raw
+# CR is a line end, which YAML turns into a newline in values.
+MAYBE_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u202a-\u202e\u2060"
+                          "\u2066-\u2069\ufeff\u2028\u2029\ud800-\udfff\\\\]")
+
 _SHORT = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
