@@ -130,6 +130,11 @@ def test_validate_messages_are_escaped_and_warn(run, ledger_dir: Path) -> None: 
             "character (\\x1b at character 3, and 2 more) [control-character-in-text]\n") in result.stdout
     assert not RAW.search(result.stdout)
     assert run("validate", "--strict").exit_code == 1
+    github = run("validate", "--format", "github", "--strict")
+    assert github.exit_code == 1 and not RAW.search(github.stdout)
+    assert github.stdout.startswith(
+        "::error file=incidents/2021/2021-01-01-osc-aaaa.yaml,line=5,col=8,title=control-character-in-text::"
+        "title holds a hidden or control character (\\x1b at character 3, and 2 more)%0A")
     doc = json.loads(run("validate", "--format", "json").stdout)
     [p] = doc["problems"]
     assert (p["line"], p["column"], p["severity"], p["pointer"]) == (5, 8, "warning", "/title")

@@ -6,15 +6,17 @@ spreadsheet.  One function per channel:
 
 - ``terminal``: human text (tables, panels, reports).  Control characters,
   escape sequences, bidi overrides and zero-width characters (the set in
-  ledger.core.hidden) are shown as
-  visible escapes (``\\x1b``, ``\\u202e``), never dropped, so a reviewer
-  sees that something was there.  Tabs and newlines stay.
+  ledger.core.hidden) are shown as visible escapes (``\\x1b``, ``\\u202e``),
+  never dropped, so a reviewer sees that something was there.  Tabs and
+  newlines stay; no line can be read as a GitHub workflow command.
 - ``line``: one field in line-oriented output (validate, fmt, diff, log,
   diagnostics), which GitHub Actions reads: as ``terminal``, and a newline
   or carriage return is shown as ``\\n``/``\\r``, so user text can never
   begin a line of its own.
-- ``markdown``: text in a job summary or pull-request comment.
-- ``csv_cell``: a spreadsheet cell, kept from being read as a formula.
+- ``markdown`` (and ``code``): text in a job summary or pull-request comment,
+  literal: no link, image, HTML or table cell can come out of it.
+- ``csv_cell``: a spreadsheet cell, kept from being read as a formula
+  (OWASP), unless the user asks for ``--raw``.
 
 Machine formats (json, jsonl, yaml, sqlite) keep values exactly; JSON and
 YAML only choose escapes (``\\u202e``) where a raw character could steer a
@@ -31,8 +33,8 @@ from ledger.core.hidden import HIDDEN, escape
 # The GitHub runner still reads its legacy commands (##[name]data) anywhere in a line.
 _LEGACY_COMMAND = "##["
 # What the runner reads as a workflow command: "::" at the start of a line,
-# after any leading white space (it trims before it looks).
-# The runner splits lines at CR as well as LF.
+# after any leading white space (it trims before it looks); it splits lines
+# at CR as well as LF.
 _COMMAND_START = re.compile(r"(?:\A|(?<=[\r\n]))([^\S\r\n]*)(?=::)")
 
 
