@@ -373,7 +373,7 @@ def test_markdown_escapes_and_abbreviates() -> None:
         core.FieldChange("description", "a | b\nline two", "<script>x</script>"),
         core.FieldChange("date_text", None, long),
     ]))
-    assert "| `description` | a \\| b<br>line two | &lt;script&gt;x&lt;/script&gt; |" in text
+    assert "| `description` | a \\| b<br>line two | \\<script\\>x\\</script\\> |" in text
     row = next(line for line in text.splitlines() if line.startswith("| `date_text`"))
     assert "…" in row and len(row) < 260
     assert "T \\| x" in text

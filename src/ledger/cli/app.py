@@ -86,7 +86,10 @@ def _out() -> Any:
 
 
 def _err(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    """Every diagnostic goes out here, neutral: messages carry file names and record text."""
+    from ledger.render.neutral import line
+
+    sys.stderr.write(line(message.rstrip("\n")) + "\n")
 
 
 class TextJson(str, Enum):
@@ -162,9 +165,8 @@ def fmt(
     A file that does not parse is never touched. Exits 1 when any file was
     (or, with --check/--diff, would be) rewritten, as pre-commit hooks do.
     """
-    import json
-
     from ledger.editing.reformat import reformat
+    from ledger.render.neutral import dumps, line, terminal
     from ledger.store import files as storage
 
     session = _session()
@@ -173,18 +175,22 @@ def fmt(
     done = reformat(session, files, dry=dry, diff=diff and format is TextJson.text)
     for p in done.failed:
         _err(f"{p.path}:{p.line}:{p.column}: error: {p.message} [{p.code}] (not formatted)")
-    sys.stdout.writelines(done.diffs)
+    for rel, old, new in done.diffs:
+        import difflib
+
+        sys.stdout.writelines(map(terminal, difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True),
+            fromfile=f"a/{line(rel)}", tofile=f"b/{line(rel)}")))
     verb = "would reformat" if dry else "reformatted"
     if format is TextJson.json:
         failed = [{"path": p.path, "line": p.line, "column": p.column, "code": p.code, "message": p.message}
                   for p in done.failed]
-        sys.stdout.write(json.dumps({"version": 1, "files": done.files, "changed": done.changed,
-                                     "written": done.written, "problems": failed},
-                                    ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps({"version": 1, "files": done.files, "changed": done.changed,
+                                "written": done.written, "problems": failed}, indent=2) + "\n")
     else:
         if check and not diff:
             for rel in done.changed:
-                sys.stdout.write(f"{verb} {rel}\n")
+                sys.stdout.write(f"{verb} {line(rel)}\n")
         elif not dry:
             for rel in done.changed:
                 _err(f"{verb} {rel}")
@@ -237,6 +243,9 @@ LimitOpt = Annotated[int | None, typer.Option("--limit", metavar="N", min=0, hel
 PublicOpt = Annotated[bool, typer.Option(
     "--public", help="Only what a public release holds: no restricted or confidential records, "
     "no confidential actors or sources.")]
+RawOpt = Annotated[bool, typer.Option(
+    "--raw", help="csv only: write cells exactly as stored; without it, a cell starting with "
+    "=, +, -, @, tab or CR gets a leading ' so a spreadsheet shows it as text, never a formula.")]
 
 
 def _filter(session: Any, *, since: str | None, until: str | None, country: list[str] | None,
@@ -286,7 +295,7 @@ def list_(
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
     text: TextOpt = None, where: WhereOpt = None, sort: SortOpt = None, limit: LimitOpt = None,
-    public: PublicOpt = False,
+    public: PublicOpt = False, raw: RawOpt = False,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
 ) -> None:
     """List incidents, one per row.
@@ -300,7 +309,7 @@ def list_(
     rows = _select(_ledger(), public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where,
                    sort=sort, limit=limit, ids_only=format is ListFormat.ids)
-    render("records", format.value, rows, _out(), paths=not public)
+    render("records", format.value, rows, _out(), paths=not public, raw=raw)
 
 
 def _warn_unreadable(bad: list[str]) -> None:
@@ -474,7 +483,7 @@ def summary(
         "Default: year.")] = None,
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
-    text: TextOpt = None, where: WhereOpt = None, public: PublicOpt = False,
+    text: TextOpt = None, where: WhereOpt = None, public: PublicOpt = False, raw: RawOpt = False,
     format: Annotated[SummaryFormat, typer.Option(
         "--format", "-f", help="Output format.")] = SummaryFormat.table,
 ) -> None:
@@ -501,7 +510,7 @@ def summary(
         counted = book.count(keys, _filter(book.session, since=since, until=until, country=country,
                                            act=act, status=status, tag=tag, right=right, actor=actor,
                                            text=text, where=where))
-    render("summary", format.value, counted, _out())
+    render("summary", format.value, counted, _out(), raw=raw)
 
 
 # -- actors ---------------------------------------------------------------------
@@ -563,7 +572,7 @@ def export(
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
     text: TextOpt = None, where: WhereOpt = None, sort: SortOpt = None, limit: LimitOpt = None,
-    public: PublicOpt = False,
+    public: PublicOpt = False, raw: RawOpt = False,
     allow_invalid: Annotated[bool, typer.Option(
         "--allow-invalid", help="With --public: export even while some records are invalid.")] = False,
 ) -> None:
@@ -623,7 +632,7 @@ def export(
           else contextlib.nullcontext(None)) as stream:
         out = Output(stream=stream) if stream is not None else _out()
         result = Export(selected(), session.schema, (table or ExportTable.incidents).value, public)
-        render("export", fmt.value, result, out)
+        render("export", fmt.value, result, out, raw=raw)
     if output is not None:
         _err(f"exported to {output}")
 

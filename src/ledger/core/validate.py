@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ledger.core import edtf, formats, yamlio
+from ledger.core.hidden import HIDDEN, MAYBE_HIDDEN, escape
 from ledger.core.patterns import over_budget
 from ledger.core.problems import Problem
 from ledger.core.schema import Schema
@@ -59,6 +60,8 @@ def check_record(path: str, raw: bytes, schema: Schema, *, today: dt.date) -> Ch
         return Checked(path, None, [_from_issue(path, issue)])
     problems = schema_problems(path, data, schema)
     problems += record_problems(path, data, today=today)
+    if MAYBE_HIDDEN.search(text):  # most records have no backslash at all: skip the walk
+        problems += hidden_characters(path, data)
     if problems:
         problems = locate(problems, text)
     return Checked(path, data, sorted(problems))
@@ -392,6 +395,32 @@ def _mismatch_hint(rid: str, stem: str) -> str:
         return rename or reset
     return ("give the record a valid id (lower-case letters, digits and '-', e.g. "
             "2020-04-18-ilyashev-sentenced-k3q9) and name the file after it")
+
+
+def hidden_characters(path: str, data: Any) -> list[Problem]:
+    """A warning for each text value holding a control or bidi character."""
+    out = []
+
+    def walk(node: Any, trail: list[Any]) -> None:
+        if isinstance(node, str):
+            found = list(HIDDEN.finditer(node))
+            if found:
+                first = found[0]
+                more = f", and {len(found) - 1} more" if len(found) > 1 else ""
+                out.append(Problem(path, 0, 0, "control-character-in-text",
+                                   f"{_field_name(trail)} holds a hidden or control character "
+                                   f"({escape(first.group())} at character {first.start() + 1}{more})",
+                                   severity="warning", pointer=pointer(trail),
+                                   hint="remove it: it can hide or reorder text, or steer a terminal"))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, [*trail, key])
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, [*trail, i])
+
+    walk(data, [])
+    return out
 
 
 def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:

@@ -7,7 +7,6 @@ left it (``ledger.store.write.replace``).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ class Reformatted:
     files: int = 0
     changed: list[str] = field(default_factory=list)  # rewritten (or, dry, that would be)
     failed: list[Problem] = field(default_factory=list)  # not formatted, and why
-    diffs: list[str] = field(default_factory=list)  # unified diff lines, when asked for
+    diffs: list[tuple[str, str, str]] = field(default_factory=list)  # (path, old, new), when asked for
     written: bool = False
 
 
@@ -59,8 +58,7 @@ def reformat(session: Session, paths: list[Path] | None, *, dry: bool, diff: boo
         out.changed.append(e.rel)
         if diff:
             assert text is not None
-            out.diffs += difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
-                                              fromfile=f"a/{e.rel}", tofile=f"b/{e.rel}")
+            out.diffs.append((e.rel, text, new))
         if not dry:
             write.replace(layout.root, e.rel, new, expected=raw)
     return out

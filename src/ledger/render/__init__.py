@@ -48,6 +48,16 @@ class Output:
         self.stream.write(text)
 
 
+def text(value: Any, style: str = "") -> Any:  # rich.text.Text, imported lazily
+    """User text as one Rich cell or line: never markup, never a control
+    sequence, never more than one line (see ledger.render.neutral)."""
+    from rich.text import Text
+
+    from ledger.render.neutral import line
+
+    return Text(line(str(value)), style=style)
+
+
 def register(kind: str, name: str) -> Callable[[Renderer], Renderer]:
     def deco(fn: Renderer) -> Renderer:
         _REGISTRY.setdefault(kind, {})[name] = fn

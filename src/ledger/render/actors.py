@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ledger.core.actors import Actor, as_json
 from ledger.render import Output, register
+from ledger.render.neutral import dumps, line
 
 # Incidents listed per actor in the table; the rest are counted.
 _SHOWN_IDS = 3
@@ -14,7 +14,7 @@ _SHOWN_IDS = 3
 
 @register("actors", "json")
 def render_json(actors: list[Actor], out: Output, **_: Any) -> None:
-    out.write(json.dumps(as_json(actors), ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(as_json(actors), indent=2) + "\n")
 
 
 @register("actors", "table")
@@ -50,16 +50,17 @@ _COLUMN_GAP = 3  # padding on both sides and the separator
 def _row(actor: Actor) -> dict[str, Any]:
     from rich.text import Text
 
-    name = Text(actor.name, style="bold")
+    # Names, kinds and ids come from records: one neutral line each.
+    name = Text(line(actor.name), style="bold")
     if actor.confidential:
         name.append(" [confidential]", style="red")
     for other in actor.names[1:]:
-        name.append("\n" + other, style="dim")
-    ids = actor.incidents
+        name.append("\n" + line(other), style="dim")
+    ids = [line(i) for i in actor.incidents]
     shown = "\n".join(ids[:_SHOWN_IDS]) + (f"\n... {len(ids) - _SHOWN_IDS} more"
                                            if len(ids) > _SHOWN_IDS else "")
-    roles = ", ".join(f"{role} {n}" for role, n in actor.roles.items() if n)
-    return {"actor": name, "kind": ", ".join(actor.kinds), "n": str(len(ids)), "roles": roles,
+    roles = ", ".join(f"{line(role)} {n}" for role, n in actor.roles.items() if n)
+    return {"actor": name, "kind": line(", ".join(actor.kinds)), "n": str(len(ids)), "roles": roles,
             "incidents": shown}
 
 

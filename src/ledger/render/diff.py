@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ledger.core.diff import DiffResult, FieldChange, RecordChange, Version
 from ledger.render import Output, register
+from ledger.render.neutral import code, dumps, line, lines, markdown
 
 if TYPE_CHECKING:
     from ledger.store.history import Commit, Log
@@ -78,37 +79,41 @@ def render_json(result: DiffResult, out: Output, **_: Any) -> None:
         "from_commit": result.from_commit,
         "to_commit": result.to_commit,
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 # -- text -------------------------------------------------------------------------
 
 def change_lines(changes: list[FieldChange], unparseable: dict[str, str], indent: str) -> Iterator[
         tuple[str, str]]:
-    """(style, line) pairs describing field changes, diff-like."""
+    """(style, line) pairs describing field changes, diff-like.  Record text
+    never starts a line: a value's own lines each follow the +/- marker."""
     for side, why in unparseable.items():
-        yield "red", f"{indent}! {'older' if side == 'old' else 'newer'} version does not parse: {why}"
+        yield "red", f"{indent}! {'older' if side == 'old' else 'newer'} version does not parse: {line(why)}"
     for c in changes:
+        field = line(c.field)
         if c.old is None:
-            yield from _block("green", f"{indent}+ {c.field}: ", show(c.new))
+            yield from _block("green", f"{indent}+ {field}: ", show(c.new))
         elif c.new is None:
-            yield from _block("red", f"{indent}- {c.field}: ", show(c.old))
+            yield from _block("red", f"{indent}- {field}: ", show(c.old))
         else:
             old, new = show(c.old), show(c.new)
-            if "\n" not in old + new and len(old) + len(new) + len(c.field) < 70:
-                yield "yellow", f"{indent}~ {c.field}: {old} → {new}"
+            if "\n" not in old + new and len(old) + len(new) + len(field) < 70:
+                yield "yellow", f"{indent}~ {field}: {line(old)} → {line(new)}"
             else:
-                yield "yellow", f"{indent}~ {c.field}:"
+                yield "yellow", f"{indent}~ {field}:"
                 yield from _block("red", f"{indent}    - ", old)
                 yield from _block("green", f"{indent}    + ", new)
 
 
 def _block(style: str, head: str, text: str) -> Iterator[tuple[str, str]]:
-    lines = text.rstrip("\n").split("\n") or [""]
-    yield style, head + lines[0]
-    pad = " " * len(head)
-    for line in lines[1:]:
-        yield style, pad + line
+    parts = lines(text.rstrip("\n"))
+    yield style, head + parts[0]
+    # "+ description: first" over "+              second": the marker repeats.
+    marker = len(head) - len(head.lstrip()) + 1
+    pad = head[:marker] + " " * (len(head) - marker)
+    for part in parts[1:]:
+        yield style, pad + part
 
 
 def _print(console: Any, style: str, line: str) -> None:
@@ -122,42 +127,36 @@ def _print(console: Any, style: str, line: str) -> None:
 @register("diff", "text")
 def render_text(result: DiffResult, out: Output, **_: Any) -> None:
     console = out.console()
-    _print(console, "bold", f"{result.from_rev} → {result.to_rev}: {counts(result)}")
+    _print(console, "bold", f"{line(result.from_rev)} → {line(result.to_rev)}: {counts(result)}")
     for rid, version in result.added:
-        _print(console, "green", f"+ {rid}  {version.path}")
+        _print(console, "green", f"+ {line(rid)}  {line(version.path)}")
         if _title(version):
-            _print(console, "", f"    {_title(version)}")
+            _print(console, "", f"    {line(_title(version))}")
     for rid, version in result.removed:
-        _print(console, "red", f"- {rid}  {version.path}")
+        _print(console, "red", f"- {line(rid)}  {line(version.path)}")
         if _title(version):
-            _print(console, "", f"    {_title(version)}")
+            _print(console, "", f"    {line(_title(version))}")
     modified = {c.id for c in result.modified}
     for c in result.changed:
-        where = f"moved from {c.old_path} to {c.path}"
+        where = f"moved from {line(c.old_path or '')} to {line(c.path)}"
         if c.id not in modified:
-            _print(console, "cyan", f"> {c.id}  {where}")
+            _print(console, "cyan", f"> {line(c.id)}  {where}")
             continue
-        _print(console, "yellow bold", f"~ {c.id}  {c.path}")
+        _print(console, "yellow bold", f"~ {line(c.id)}  {line(c.path)}")
         if c.old_path is not None:
             _print(console, "cyan", f"    {where}")
-        for style, line in change_lines(c.changes, _unparseable(c), "    "):
-            _print(console, style, line)
+        for style, text in change_lines(c.changes, _unparseable(c), "    "):
+            _print(console, style, text)
 
 
 # -- markdown ---------------------------------------------------------------------
 
 def cell(value: Any, limit: int = MARKDOWN_VALUE_CHARS) -> str:
-    """A value as one table cell: abbreviated, with |, <, > and line breaks escaped."""
+    """A value as one table cell: abbreviated, literal (see neutral.markdown)."""
     text = "—" if value is None else show(value)
     if len(text) > limit:
         text = text[:limit - 1].rstrip() + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
-
-
-def code(text: str) -> str:
-    """Inline code for a path, id or field; data with backticks stays plain text."""
-    return f"`{text}`" if "`" not in text and "\n" not in text else cell(text)
+    return markdown(text)
 
 
 def _markdown_lines(result: DiffResult) -> Iterator[str]:
@@ -187,16 +186,16 @@ def _markdown_lines(result: DiffResult) -> Iterator[str]:
 @register("diff", "markdown")
 def render_markdown(result: DiffResult, out: Output, **_: Any) -> None:
     summary = "**No incident changed**" if result.empty else f"**{counts(result)}**"
-    lines = [f"{summary} ({code(result.from_rev)} → {code(result.to_rev)})"]
-    size = len(lines[0])
-    for line in _markdown_lines(result):
-        if size + len(line) > MARKDOWN_BUDGET:
-            lines += ["", "_… cut here to fit a pull-request comment; run `ledger diff` to see "
+    shown = [f"{summary} ({code(result.from_rev)} → {code(result.to_rev)})"]
+    size = len(shown[0])
+    for md in _markdown_lines(result):
+        if size + len(md) > MARKDOWN_BUDGET:
+            shown += ["", "_… cut here to fit a pull-request comment; run `ledger diff` to see "
                           "everything._"]
             break
-        lines.append(line)
-        size += len(line) + 1
-    out.write("\n".join(lines) + "\n")
+        shown.append(md)
+        size += len(md) + 1
+    out.write("\n".join(shown) + "\n")
 
 
 # -- log --------------------------------------------------------------------------
@@ -218,22 +217,23 @@ def _commit_json(c: Commit) -> dict[str, Any]:
 def render_log_json(log: Log, out: Output, **_: Any) -> None:
     doc = {"version": 1, "id": log.id, "path": log.path,
            "commits": [_commit_json(c) for c in log.commits]}
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 @register("log", "text")
 def render_log_text(log: Log, out: Output, **_: Any) -> None:
     console = out.console()
     n = len(log.commits)
-    _print(console, "bold", f"{log.id}  {log.path}  ({n} commit{'s' if n != 1 else ''})")
+    _print(console, "bold", f"{line(log.id)}  {line(log.path)}  ({n} commit{'s' if n != 1 else ''})")
     if not log.commits:
         _print(console, "", "no commit touches this record yet")
     for c in log.commits:
         _print(console, "", "")
         merge = " (merge; against its first parent)" if c.merge else ""
-        _print(console, "yellow", f"commit {c.commit[:12]}{merge}  {c.date}  {c.author} <{c.email}>")
+        _print(console, "yellow", f"commit {line(c.commit[:12])}{merge}  {line(c.date)}  "
+                                  f"{line(c.author)} <{line(c.email)}>")
         subject = c.message.split("\n", 1)[0]
-        _print(console, "", f"    {subject}")
+        _print(console, "", f"    {line(subject)}")
         if c.status == "added":
             _print(console, "green", "    + record added")
         elif c.status == "removed":
@@ -241,6 +241,6 @@ def render_log_text(log: Log, out: Output, **_: Any) -> None:
         elif c.status == "unchanged":
             _print(console, "dim", "    (layout or comments only; no field changed)")
         if c.old_path is not None:
-            _print(console, "cyan", f"    moved from {c.old_path} to {c.path}")
-        for style, line in change_lines(c.changes, c.unparseable, "    "):
-            _print(console, style, line)
+            _print(console, "cyan", f"    moved from {line(c.old_path)} to {line(c.path)}")
+        for style, text in change_lines(c.changes, c.unparseable, "    "):
+            _print(console, style, text)

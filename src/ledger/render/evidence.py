@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ledger.core.evidence import FileCheck, VerifyReport
 from ledger.editing.evidence import Added
 from ledger.render import Output, register
+from ledger.render.neutral import dumps, line
 
 # How each failure reads in the text report.
 _SAYS = {
@@ -31,18 +31,18 @@ def _tally(checks: list[FileCheck]) -> str:
 
 
 def _detail(c: FileCheck) -> str:
-    where = f"sources[{c.index}]" + (f" ({c.ref})" if c.ref else "")
+    where = f"sources[{c.index}]" + (f" ({line(c.ref)})" if c.ref else "")
     if c.status == "mismatch":
         why = (f"ALTERED: sha256 is {c.actual[:12]}..., the record says {c.expected[:12]}...")
     else:
         why = _SAYS.get(c.status, c.status)
-    return f"  {c.file}: {why}  [{where}]\n"
+    return f"  {line(c.file)}: {why}  [{where}]\n"
 
 
 @register("verify", "text")
 def render_verify_text(report: VerifyReport, out: Output, **_: Any) -> None:
     for r in report.records:
-        out.write(f"{'ok  ' if r.ok else 'FAIL'} {r.path} ({r.id}): {_tally(r.checks)}\n")
+        out.write(f"{'ok  ' if r.ok else 'FAIL'} {line(r.path)} ({line(str(r.id))}): {_tally(r.checks)}\n")
         for c in r.checks:
             if c.status != "ok":
                 out.write(_detail(c))
@@ -68,23 +68,22 @@ def render_verify_json(report: VerifyReport, out: Output, **_: Any) -> None:
                        "expected": c.expected, "actual": c.actual} for c in r.checks],
         } for r in report.records],
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 @register("evidence-added", "text")
 def render_added_text(added: Added, out: Output, **_: Any) -> None:
     if added.already:
-        out.write(f"already recorded as {added.ref} ({added.file}) in {added.record_path}; "
+        out.write(f"already recorded as {line(added.ref)} ({line(added.file)}) in {line(added.record_path)}; "
                   "nothing changed\n")
         return
     how = "copied to" if added.copied else "already present at"
-    out.write(f"{added.ref}: {how} {added.file} ({_plural(added.size, 'byte')}, "
-              f"sha256 {added.sha256}), recorded in {added.record_path}\n")
+    out.write(f"{line(added.ref)}: {how} {line(added.file)} ({_plural(added.size, 'byte')}, "
+              f"sha256 {added.sha256}), recorded in {line(added.record_path)}\n")
 
 
 @register("evidence-added", "json")
 def render_added_json(added: Added, out: Output, **_: Any) -> None:
-    out.write(json.dumps({"version": 1, "record": added.record_path, "ref": added.ref,
-                          "file": added.file, "sha256": added.sha256, "size": added.size,
-                          "copied": added.copied, "changed": not added.already},
-                         ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps({"version": 1, "record": added.record_path, "ref": added.ref,
+                     "file": added.file, "sha256": added.sha256, "size": added.size,
+                     "copied": added.copied, "changed": not added.already}, indent=2) + "\n")

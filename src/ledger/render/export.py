@@ -4,7 +4,6 @@ text format; ``export.write_sqlite`` fills a database instead."""
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from ledger.core import tables as export
 from ledger.core.schema import SUPPORTED_VERSION, Schema
 from ledger.render import Output, register
+from ledger.render.neutral import csv_cell, csv_row, dumps
 from ledger.render.records import _with_path, render_jsonl
 
 
@@ -24,11 +24,17 @@ class Export:
 
 
 @register("export", "csv")
-def render_csv(result: Export, out: Output, **_: Any) -> None:
+def render_csv(result: Export, out: Output, *, raw: bool = False, **_: Any) -> None:
     columns = export.table_columns(result.schema, result.table, paths=not result.public)
     writer = csv.DictWriter(out.stream, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(export.table_rows(result.schema, result.table, result.rows))
+    rows = export.table_rows(result.schema, result.table, result.rows)
+    if raw:
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    # Column names come from the ledger's schema, which is as untrusted as its records.
+    writer.writerow({c: csv_cell(c) for c in columns})
+    writer.writerows(map(csv_row, rows))
 
 
 @register("export", "jsonl")
@@ -39,10 +45,10 @@ def render_export_jsonl(result: Export, out: Output, **_: Any) -> None:
 @register("export", "json")
 def render_json(result: Export, out: Output, **_: Any) -> None:
     # Written record by record: an export of the whole ledger need not fit in a string.
-    out.write(json.dumps({"version": 1, "schema_version": SUPPORTED_VERSION,
-                          "public": result.public})[:-1] + ', "incidents": [')
+    out.write(dumps({"version": 1, "schema_version": SUPPORTED_VERSION,
+                     "public": result.public})[:-1] + ', "incidents": [')
     first = True
     for path, record in result.rows:
-        out.write(("\n" if first else ",\n") + json.dumps(_with_path(path, record), ensure_ascii=False))
+        out.write(("\n" if first else ",\n") + dumps(_with_path(path, record)))
         first = False
     out.write("\n]}\n" if not first else "]}\n")

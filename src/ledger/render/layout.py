@@ -35,10 +35,13 @@ def cell_len(text: str) -> int:
 
 
 def wrap(console: Any, text: str, width: int, *, style: str = "") -> list[Any]:
-    """Lines of `text` wrapped at spaces into `width` cells (rich Text lines)."""
+    """Lines of `text` wrapped at spaces into `width` cells (rich Text lines);
+    text from records is neutralised here (see ledger.render.neutral)."""
     from rich.text import Text
 
-    lines = Text(text, style=style).wrap(console, max(1, width))
+    from ledger.render.neutral import terminal
+
+    lines = Text(terminal(text), style=style).wrap(console, max(1, width))
     for line in lines:
         line.rstrip()
     return list(lines) or [Text("")]
@@ -48,6 +51,8 @@ def fact_lines(console: Any, facts: list[Fact], *, indent: int = 0, label_width:
     """The lines of a block of labelled values, laid out for the console's width."""
     from rich.text import Text
 
+    from ledger.render.neutral import line as one_line
+
     width = console.width
     out: list[Any] = []
     pad = " " * indent
@@ -56,7 +61,7 @@ def fact_lines(console: Any, facts: list[Fact], *, indent: int = 0, label_width:
     for fact in facts:
         if not fact.value:
             continue
-        values = fact.value.split("\n") if fact.whole else [fact.value]
+        values = [one_line(v) for v in fact.value.split("\n")] if fact.whole else [fact.value]
         fits = all(cell_len(v) <= room for v in values)
         if beside and (not fact.whole or fits):
             body = ([Text(v, style=fact.style) for v in values] if fact.whole

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from ledger.core.problems import Problem
 from ledger.render import Output, register
+from ledger.render.neutral import dumps, line, visible
 from ledger.version import __version__
 
 # GitHub shows at most 10 error and 10 warning annotations per step; more are dropped silently.
@@ -31,8 +31,11 @@ class Report:
 
 
 def text_line(p: Problem, prefix: str = "") -> str:
-    where = f"{prefix}{p.path}:{p.line}:{p.column}" if p.line else f"{prefix}{p.path}"
-    return f"{where}: {p.severity}: {p.message} [{p.code}]"
+    """One problem on one line: paths and messages carry record text, which
+    must not start a line of its own (a CI runner would read it)."""
+    path = line(prefix + p.path)
+    where = f"{path}:{p.line}:{p.column}" if p.line else path
+    return f"{where}: {p.severity}: {line(p.message)} [{line(p.code)}]"
 
 
 def summary_line(report: Report) -> str:
@@ -52,7 +55,7 @@ def render_text(report: Report, out: Output, **_: Any) -> None:
     for p in report.problems:
         out.write(text_line(p, report.path_prefix) + "\n")
         if p.hint:
-            out.write(f"    hint: {p.hint}\n")
+            out.write(f"    hint: {line(p.hint)}\n")
     out.write(summary_line(report) + "\n")
 
 
@@ -68,7 +71,7 @@ def render_json(report: Report, out: Output, **_: Any) -> None:
             for p in report.problems
         ],
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 def _escape_data(text: str) -> str:
@@ -82,12 +85,13 @@ def _escape_property(text: str) -> str:
 def github_line(p: Problem, prefix: str = "", *, strict: bool = False) -> str:
     # Under --strict a warning fails the run, so it is annotated as an error.
     level = "error" if p.is_error or strict else "warning"
-    props = [f"file={_escape_property(prefix + p.path)}"]
+    # CR and LF become %0D/%0A first; what else could steer a terminal is shown escaped.
+    props = [f"file={visible(_escape_property(prefix + p.path))}"]
     if p.line:
         props += [f"line={p.line}", f"col={p.column}"]
-    props.append(f"title={_escape_property(p.code)}")
+    props.append(f"title={visible(_escape_property(p.code))}")
     message = p.message + (f"\n{p.hint}" if p.hint else "")
-    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+    return f"::{level} {','.join(props)}::{visible(_escape_data(message))}"
 
 
 def most_useful(problems: list[Problem]) -> list[Problem]:
@@ -123,17 +127,17 @@ def render_github(report: Report, out: Output, **_: Any) -> None:
 @register("problems", "sarif")
 def render_sarif(report: Report, out: Output, **_: Any) -> None:
     codes = sorted({p.code for p in report.problems})
-    rules = [{"id": code, "name": code, "shortDescription": {"text": code.replace("-", " ")}}
-             for code in codes]
+    rules = [_sarif_rule(code) for code in codes]
     results = []
     for p in report.problems:
-        location: dict[str, Any] = {"artifactLocation": {"uri": report.path_prefix + p.path}}
+        location: dict[str, Any] = {"artifactLocation": {"uri": sarif_uri(report.path_prefix + p.path)}}
         if p.line:
             location["region"] = {"startLine": p.line, "startColumn": p.column}
         result: dict[str, Any] = {
             "ruleId": p.code,
             "ruleIndex": codes.index(p.code),
-            "level": "error" if p.is_error else "warning",
+            # Under --strict a warning fails the run: its level says so, as the exit code does.
+            "level": "error" if p.is_error or report.strict else "warning",
             "message": {"text": p.message + (f" ({p.hint})" if p.hint else "")},
             "locations": [{"physicalLocation": location}],
         }
@@ -150,4 +154,21 @@ def render_sarif(report: Report, out: Output, **_: Any) -> None:
             "results": results,
         }],
     }
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
+
+
+def sarif_uri(path: str) -> str:
+    """A ledger path as a relative URI reference (RFC 3986): "100%done.yaml",
+    "a b#c.yaml" and "ü.yaml" are not valid URIs as they stand."""
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+def _sarif_rule(code: str) -> dict[str, Any]:
+    from ledger.core.codes import describe
+
+    about = describe(code)
+    return {"id": code, "name": code, "shortDescription": {"text": code.replace("-", " ")},
+            "fullDescription": {"text": about.description},
+            "help": {"text": about.help}}

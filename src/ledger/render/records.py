@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from ledger.core import model
 from ledger.render import Output, register
+from ledger.render.neutral import csv_row, dumps, line, yaml_quote, yaml_text
 
 Rows = Iterable[tuple[str, dict[str, Any]]]
 
@@ -23,7 +23,7 @@ def render_json(rows: Rows, out: Output, **_: Any) -> None:
     out.write("[")
     first = True
     for path, record in rows:
-        out.write(("\n" if first else ",\n") + json.dumps(_with_path(path, record), ensure_ascii=False))
+        out.write(("\n" if first else ",\n") + dumps(_with_path(path, record)))
         first = False
     out.write("\n]\n" if not first else "]\n")
 
@@ -31,40 +31,59 @@ def render_json(rows: Rows, out: Output, **_: Any) -> None:
 @register("records", "jsonl")
 def render_jsonl(rows: Rows, out: Output, **_: Any) -> None:
     for path, record in rows:
-        out.write(json.dumps(_with_path(path, record), ensure_ascii=False) + "\n")
+        out.write(dumps(_with_path(path, record)) + "\n")
 
 
 @register("records", "ids")
 def render_ids(rows: Rows, out: Output, **_: Any) -> None:
     for _path, record in rows:
-        out.write(f"{record.get('id', '')}\n")
+        out.write(line(str(record.get("id", ""))) + "\n")  # one id per line, whatever a file holds
 
 
 @register("records", "csv")
-def render_csv(rows: Rows, out: Output, *, paths: bool = True, **_: Any) -> None:
+def render_csv(rows: Rows, out: Output, *, paths: bool = True, raw: bool = False, **_: Any) -> None:
     writer: Any = None
     for path, record in rows:
         row = model.flat_row(path, record)
         if writer is None:
             writer = csv.DictWriter(out.stream, fieldnames=list(row), lineterminator="\n")
             writer.writeheader()
-        writer.writerow(row)
+        writer.writerow(row if raw else csv_row(row))
     if writer is None:
         out.write(",".join(model.flat_columns(paths=paths)) + "\n")
 
 
 @register("records", "yaml")
 def render_yaml(rows: Rows, out: Output, **_: Any) -> None:
+    import io
+
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = _quoting_representer()
     yaml.default_flow_style = False
     yaml.allow_unicode = True
     yaml.width = 1 << 30
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the stored key order
     for path, record in rows:
-        out.write("---\n")
-        yaml.dump(_with_path(path, record), out.stream)
+        text = io.StringIO()
+        yaml.dump(_with_path(path, record), text)
+        out.write("---\n" + yaml_text(text.getvalue()))
+
+
+def _quoting_representer() -> Any:  # a ruamel representer class, made lazily
+    """Strings that hold a line break, a hidden character or a workflow
+    command are written double-quoted: one line, and escapable."""
+    from ruamel.yaml.representer import SafeRepresenter
+
+    class Quoting(SafeRepresenter):
+        pass
+
+    def represent_str(self: SafeRepresenter, data: str) -> Any:
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style='"' if yaml_quote(data) else None)
+
+    Quoting.add_representer(str, represent_str)
+    return Quoting
 
 
 def _lock(record: dict[str, Any]) -> Any:  # rich.text.Text, imported lazily
@@ -75,7 +94,7 @@ def _lock(record: dict[str, Any]) -> Any:  # rich.text.Text, imported lazily
     from ledger.core import redact
 
     if not redact.is_public(record):
-        return Text(f"🔒 {record.get('confidentiality')}: ", style="bold red")
+        return Text(f"🔒 {line(str(record.get('confidentiality')))}: ", style="bold red")
     parts = [f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("actors", "sources")
              if (n := sum(map(redact.is_confidential, model.items(record, kind))))]
     return Text(f"🔒 confidential {' + '.join(parts)}: ", style="yellow") if parts else Text()
@@ -96,7 +115,8 @@ def render_table(rows: Rows, out: Output, **_: Any) -> None:
     for _path, record in rows:
         # The marker leads the title, where it is seen first and costs no column.
         listed.append({"id": _text(record.get("id")), "date": _text(record.get("date")),
-                       "country": model.country(record), "acts": ", ".join(model.act_types(record)),
+                       "country": _text(model.country(record)),
+                       "acts": _text(", ".join(model.act_types(record))),
                        "title": _lock(record).append(_text(record.get("title")))})
     widths = {name: max([cell_len(name), *(cell_len(str(row[name])) for row in listed)])
               for name in ("id", "date", "country", "acts")}
@@ -172,7 +192,7 @@ def _print_blocks(console: Any, listed: list[dict[str, Any]]) -> None:
 
 @register("record", "json")
 def render_record_json(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -> None:
-    out.write(json.dumps(_with_path(*row), ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(_with_path(*row), indent=2) + "\n")
 
 
 @register("record", "yaml")
@@ -209,7 +229,8 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
             lines += layout.heading_lines(console, f"{n}. {head}")
             lines += layout.fact_lines(console, facts, indent=3, label_width=12)
     if r.get("description"):
-        lines += [Text(""), *layout.wrap(console, _text(r["description"]).rstrip(), console.width)]
+        # The narrative keeps its lines (neutralised by layout.wrap).
+        lines += [Text(""), *layout.wrap(console, str(r["description"]).rstrip(), console.width)]
     if isinstance(r.get("recorded"), dict):
         rec = r["recorded"]
         by, on = _text(rec.get("by")) or "?", _text(rec.get("on")) or "?"
@@ -218,12 +239,13 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
 
 
 def _text(value: Any) -> str:
-    """A stored value as text; lists (only in invalid records) joined."""
+    """A stored value as one line of neutral text (see ledger.render.neutral);
+    lists (only in invalid records) joined."""
     if value is None:
         return ""
     if isinstance(value, list):
         return ", ".join(_text(v) for v in value)
-    return str(value)
+    return line(str(value))
 
 
 def _quoted(value: Any) -> str:

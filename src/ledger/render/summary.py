@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 from typing import Any
 
 from ledger.core.summary import Key, Summary, Value, describe_bucket
-from ledger.render import Output, register
+from ledger.render import Output, register, text
+from ledger.render.neutral import csv_cell, dumps, line, markdown
 
 NONE_LABEL = "(none)"
 # Eighths of a block, so short bars still differ by less than one character.
@@ -42,19 +42,18 @@ def bar(count: int, largest: int, width: int) -> str:
 def render_json(summary: Summary, out: Output, **_: Any) -> None:
     doc = {"version": 1, "by": summary.by, "total": summary.total,
            "rows": [{**dict(zip(summary.by, combo, strict=True)), "count": n} for combo, n in summary.rows]}
-    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(doc, indent=2) + "\n")
 
 
 @register("summary", "csv")
-def render_csv(summary: Summary, out: Output, **_: Any) -> None:
+def render_csv(summary: Summary, out: Output, *, raw: bool = False, **_: Any) -> None:
+    def cell(value: Any) -> Any:
+        return value if raw else csv_cell(value)
+
     writer = csv.writer(out.stream, lineterminator="\n")
-    writer.writerow([*summary.by, "count"])
+    writer.writerow([*map(cell, summary.by), "count"])
     for combo, n in summary.rows:
-        writer.writerow([*("" if v is None else v for v in combo), n])
-
-
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        writer.writerow([*(cell("" if v is None else v) for v in combo), n])
 
 
 @register("summary", "markdown")
@@ -66,8 +65,8 @@ def render_markdown(summary: Summary, out: Output, **_: Any) -> None:
     else:
         header, body = _pivot(summary)
         align = ["---"] + ["---:"] * (len(header) - 1)
-    lines = [header, align, *body]
-    out.write("".join("| " + " | ".join(_md(c) for c in line) + " |\n" for line in lines))
+    lines = [[markdown(c) for c in header], align, *([markdown(c) for c in row] for row in body)]
+    out.write("".join("| " + " | ".join(cells) + " |\n" for cells in lines))
     out.write(f"\n{_note(summary)}\n")
 
 
@@ -98,10 +97,10 @@ def _print_pivot_blocks(console: Any, header: list[str], body: list[list[str]]) 
     from ledger.render import layout
 
     lines: list[Any] = []
-    for line in body:
-        pairs = "   ".join(f"{name}\u00a0{cell}" for name, cell in zip(header[1:], line[1:], strict=True)
+    for row in body:
+        pairs = "   ".join(f"{name}\u00a0{cell}" for name, cell in zip(header[1:], row[1:], strict=True)
                            if cell != "·")
-        lines += layout.wrap(console, line[0], console.width, style="bold")
+        lines += layout.wrap(console, row[0], console.width, style="bold")
         lines += [Text("  ").append_text(t) for t in layout.wrap(console, pairs, console.width - 2)]
     layout.print_lines(console, lines)
 
@@ -120,11 +119,11 @@ def render_table(summary: Summary, out: Output, **_: Any) -> None:
         header, body = _pivot(summary)
         # One space between columns: a year-by-country pivot of 15 years fits 100 columns.
         table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False, padding=(0, 0))
-        table.add_column(Text(header[0]), overflow="fold")
+        table.add_column(text(header[0]), overflow="fold")
         for name in header[1:]:
-            table.add_column(Text(name), justify="right", no_wrap=True)
-        for i, line in enumerate(body):
-            table.add_row(*(Text(c) for c in line), end_section=i == len(body) - 2)
+            table.add_column(text(name), justify="right", no_wrap=True)
+        for i, cells in enumerate(body):
+            table.add_row(*(text(c) for c in cells), end_section=i == len(body) - 2)
         natural = Measurement.get(console, console.options.update_width(1 << 16), table).maximum
         if natural > console.width:
             # Squeezed, a pivot becomes unreadable: each row becomes a block instead.
@@ -136,7 +135,7 @@ def render_table(summary: Summary, out: Output, **_: Any) -> None:
             console.print(table)
     else:
         rows = summary.rows
-        labels = [_label(combo[0], summary.keys[0]) for combo, _n in rows]
+        labels = [line(_label(combo[0], summary.keys[0])) for combo, _n in rows]
         largest = max((n for _c, n in rows), default=0)
         longest = max([cell_len(summary.by[0]), *map(cell_len, labels)])
         # A time bucket is short and means nothing cut; other labels give way to the bars.
@@ -145,10 +144,10 @@ def render_table(summary: Summary, out: Output, **_: Any) -> None:
         # What the other columns and the separators leave for the bars.
         bar_width = max(8, console.width - label_width - count_width - 4)
         table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
-        table.add_column(Text(summary.by[0]), max_width=label_width, overflow="ellipsis", no_wrap=True)
+        table.add_column(text(summary.by[0]), max_width=label_width, overflow="ellipsis", no_wrap=True)
         table.add_column("count", justify="right", no_wrap=True)
         table.add_column("", no_wrap=True, overflow="crop")
         for label, (_c, n) in zip(labels, rows, strict=True):
-            table.add_row(Text(label), Text(str(n)), Text(bar(n, largest, bar_width), style="cyan"))
+            table.add_row(text(label), Text(str(n)), Text(bar(n, largest, bar_width), style="cyan"))
         console.print(table)
     console.print(Text(_note(summary), style="dim"))
