@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import ledger_at, timed  # noqa: E402
+from run import cache_dirs, ledger_at, timed  # noqa: E402
 
 
 def main() -> None:
@@ -55,7 +55,7 @@ def main() -> None:
     for name, argv, cold, env in commands:
         peaks = []
         for root in roots:
-            before = f"rm -rf '{root / '.ledger-cache'}'" if cold else None
+            before = f"rm -rf {cache_dirs(root)}" if cold else None
             if not cold:
                 timed([exe, "validate"], cwd=root, runs=1)  # the cache is there and current
             peaks.append(timed([exe, *argv], cwd=root, runs=args.runs, before=before, env=env)[3])

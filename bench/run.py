@@ -33,18 +33,31 @@ def record_files(root: Path) -> list[str]:
                   for folder, _, names in os.walk(base) for name in names if name.endswith(".yaml"))
 
 
-def ledger_at(out: Path, records: int) -> Path:
-    """The synthetic ledger of that many records, generated unless it is there.
+def ledger_at(out: Path, records: int, *, git: bool = True) -> Path:
+    """The synthetic ledger of that many records, generated unless it is there,
+    and (with git) committed to a repository of its own, as a team keeps it.
 
     Generated in a child process: a process started from a large one is
     charged the large one's memory as its peak, which would hide what the
     commands measured here use."""
-    root = out / f"ledger-{records}"
+    root = out / f"ledger-{records}{'' if git else '-nogit'}"
     if not (root / "incidents").is_dir() or len(record_files(root)) != records:
         print(f"generating {records} records in {root} ...", file=sys.stderr)
+        shutil.rmtree(root, ignore_errors=True)
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(root), "--records", str(records)],
                        check=True)
+        if git:
+            quiet = {"stdout": subprocess.DEVNULL, "check": True}
+            subprocess.run(["git", "init", "-q", str(root)], **quiet)  # type: ignore[call-overload]
+            subprocess.run(["git", "-C", str(root), "add", "-A"], **quiet)  # type: ignore[call-overload]
+            subprocess.run(["git", "-C", str(root), "-c", "user.name=bench", "-c", "user.email=bench@example.org",
+                            "commit", "-qm", "generated"], **quiet)  # type: ignore[call-overload]
     return root
+
+
+def cache_dirs(root: Path) -> str:
+    """Where ledger keeps its memo for root: inside .git, or the user's cache folder."""
+    return f"{root / '.git' / 'ledger'} {Path.home() / '.cache' / 'incident-ledger'}"
 
 
 def timed(cmd: list[str] | str, *, cwd: Path, runs: int, before: str | None = None,
@@ -72,14 +85,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-peer", action="store_true", help="skip check-jsonschema")
+    parser.add_argument("--no-git", action="store_true",
+                        help="a ledger outside git: changes found by stat, not git's index")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
 
     ledger_exe = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
-    root = ledger_at(args.out, args.records)
+    root = ledger_at(args.out, args.records, git=not args.no_git)
     files = record_files(root)
-    cache = root / ".ledger-cache"
-    drop_cache = f"rm -rf '{cache}'"
+    drop_cache = f"rm -rf {cache_dirs(root)}"
     one = root / files[len(files) // 2]
     original = one.read_text(encoding="utf-8")
     py = sys.executable
@@ -91,7 +105,8 @@ def main() -> None:
         print(f"{name:<44} {med:8.3f} s  (min {lo:.3f}, max {hi:.3f})  peak {peak:6.1f} MiB",
               flush=True)
 
-    print(f"# {args.records} records, {platform.machine()}, {os.cpu_count()} cores, "
+    print(f"# {args.records} records{' (no git)' if args.no_git else ''}, {platform.machine()}, "
+          f"{os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.system()}")
     run(TYPER, [py, "-c", "import typer"])
     run("ledger --version", [ledger_exe, "--version"])

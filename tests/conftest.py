@@ -7,6 +7,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,35 @@ class Result:
     exit_code: int
     stdout: str
     stderr: str
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "internal_error: the test provokes an internal error on purpose")
+
+
+@pytest.fixture(autouse=True)
+def _no_internal_errors(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                        tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Fail any test during which the CLI reported an internal error, in this
+    process (invoke) or in a `ledger` process it ran (through a log file the
+    CLI appends to).  A crash is always a bug, whatever the test asserts."""
+    from ledger.cli import app
+
+    seen: list[str] = []
+    real = app.internal_error
+
+    def watched(exc: BaseException) -> None:
+        seen.append(f"{type(exc).__name__}: {exc}")
+        real(exc)
+
+    monkeypatch.setattr(app, "internal_error", watched)
+    log = tmp_path_factory.mktemp("internal") / "errors.log"
+    monkeypatch.setenv("LEDGER_INTERNAL_ERRORS", str(log))
+    yield seen
+    if log.exists():
+        seen += log.read_text(encoding="utf-8").splitlines()
+    if seen and not request.node.get_closest_marker("internal_error"):
+        pytest.fail(f"the CLI reported an internal error: {seen}")
 
 
 @pytest.fixture(autouse=True)

