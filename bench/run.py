@@ -91,6 +91,11 @@ def main() -> None:
     args = parser.parse_args()
 
     ledger_exe = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
+    # An installed package has its bytecode; an editable one run with
+    # PYTHONDONTWRITEBYTECODE would compile every module on every run.
+    import compileall
+
+    compileall.compile_dir(str(HERE.parent / "src"), quiet=1)
     root = ledger_at(args.out, args.records, git=not args.no_git)
     files = record_files(root)
     drop_cache = f"rm -rf {cache_dirs(root)}"

@@ -572,7 +572,7 @@ def test_interrupted_or_discarded_interview_leaves_nothing(fresh: Path, stop: st
     with pytest.raises((KeyboardInterrupt, adding.LedgerError)):
         interview(fresh, answers)
     assert records(fresh) == []
-    assert not (fresh.parent / "state").exists()
+    assert not (fresh.parent / "state" / "incident-ledger" / adding.STATE_FILE).exists()  # nothing remembered
 
 
 def test_terminal_prompter_completes_choices() -> None:

@@ -310,3 +310,19 @@ def test_a_ledger_toml_fifo_is_an_error(ledger_dir: Path) -> None:
     result = console(ledger_dir, "list")
     assert result.returncode == 3, result.stderr
     assert "settings file ledger.toml is not a regular file (a FIFO)" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["2020-04-18", "2020-4-18", "2020-02-30", "２０２０-01-01", "a@b", "ab",
+                                   "127.0.0.1", "127.0.0.256", "::1", "fe80::1%eth0", "not-ip",
+                                   "123e4567-e89b-12d3-a456-426614174000", "123e4567e89b12d3a456426614174000",
+                                   "^a+$", "(", "https://example.org/x", "http://exa mple.org", "/rel/ative"])
+def test_fast_format_checks_agree_with_the_python_validator(value: str) -> None:
+    """jsonschema-rs is handed stdlib twins of jsonschema's checks (so the fast
+    path never imports jsonschema): they must give the same answers."""
+    from ledger.core import formats
+
+    slow = formats.checker()
+    for name, fast in formats.fast_formats().items():
+        if name == "edtf":
+            continue
+        assert fast(value) == slow.conforms(value, name), (name, value)

@@ -6,9 +6,13 @@ answer by a digest of every (path, kind, blob) of the tree; and the whole
 file by a salt (the schema's digest, the code's own digest, the settings
 that change results), so another schema or another build of ledger never
 meets it.  It lives in the ledger's private folder (``ledger.store.private``),
-where no commit can carry it.  Anything unexpected in it (a broken file, a
-row of the wrong shape, another format) raises CacheError; the caller then
-works from the files alone and the memo is deleted, to be rebuilt.
+where no commit can carry it, and every row is signed (HMAC-SHA256) with a
+key that lives elsewhere (the user's state folder, or $LEDGER_CACHE_KEY),
+so a memo written by anyone else (copied in, edited, restored from another
+machine's CI cache) is foreign and never believed.  Anything unexpected in
+it (a broken file, a bad signature, a row of the wrong shape, another
+format) raises CacheError; the caller then works from the files alone and
+the memo is deleted, to be rebuilt.
 
 Tables:
   results  (path, blob) -> the day it was made, whether it holds only that
@@ -30,17 +34,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-FORMAT = 4
+FORMAT = 5
 BATCH = 500  # keys per `IN (...)` query
 KEEP = 3  # memo files of other salts kept (a schema edited back and forth)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
   rid INTEGER PRIMARY KEY, path TEXT NOT NULL, blob TEXT NOT NULL, made TEXT NOT NULL,
-  dated INTEGER NOT NULL, problems BLOB NOT NULL, data BLOB, facets BLOB, UNIQUE (path, blob));
-CREATE TABLE IF NOT EXISTS answers (name TEXT PRIMARY KEY, key TEXT NOT NULL, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS seen (path TEXT PRIMARY KEY, fp BLOB NOT NULL, blob TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evidence (fp BLOB PRIMARY KEY, sha256 TEXT NOT NULL);
+  dated INTEGER NOT NULL, problems BLOB NOT NULL, data BLOB, facets BLOB,
+  sig BLOB NOT NULL, dsig BLOB NOT NULL, UNIQUE (path, blob));
+CREATE TABLE IF NOT EXISTS answers (name TEXT PRIMARY KEY, key TEXT NOT NULL, value BLOB NOT NULL,
+  sig BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (path TEXT PRIMARY KEY, fp BLOB NOT NULL, blob TEXT NOT NULL,
+  sig BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence (fp BLOB PRIMARY KEY, sha256 TEXT NOT NULL, sig BLOB NOT NULL);
 """
 
 
@@ -69,9 +76,10 @@ def loads(packed: Any, kind: type) -> Any:
 
 
 class Memo:
-    def __init__(self, folder: Path, salt: str) -> None:
+    def __init__(self, folder: Path, salt: str, key: bytes) -> None:
         self.path = folder / f"memo-{FORMAT}-{salt}.sqlite"
         self._folder = folder
+        self._key = key
         try:
             self.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -103,6 +111,22 @@ class Memo:
         with contextlib.suppress(Exception):
             self.db.close()
 
+    def _sign(self, *parts: Any) -> bytes:
+        import hmac
+
+        mac = hmac.new(self._key, digestmod="sha256")
+        for part in parts:
+            data = part if isinstance(part, bytes) else b"" if part is None else str(part).encode(
+                "utf-8", "surrogateescape")
+            mac.update(b"%d:" % len(data) + data)
+        return mac.digest()
+
+    def _check(self, sig: Any, *parts: Any) -> None:
+        import hmac
+
+        if not isinstance(sig, bytes) or not hmac.compare_digest(sig, self._sign(*parts)):
+            raise CacheError("a stored value is not signed by this user: a foreign or edited memo")
+
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self.db.execute(sql, params).fetchall()
@@ -119,15 +143,19 @@ class Memo:
 
     # -- the ledger's answers --------------------------------------------------
 
-    def answer(self, name: str, key: str) -> Any:
-        """The stored answer name for key (a dict), or None."""
-        rows = self._rows("SELECT key, value FROM answers WHERE name = ?", (name,))
-        if not rows or rows[0][0] != key:
+    def answer(self, name: str, key: str | None) -> Any:
+        """The stored answer name for key (a dict; key None: whatever key), or None."""
+        rows = self._rows("SELECT key, value, sig FROM answers WHERE name = ?", (name,))
+        if not rows or (key is not None and rows[0][0] != key):
             return None
-        return loads(rows[0][1], dict)
+        stored_key, value, sig = rows[0]
+        self._check(sig, "answer", name, stored_key, value)
+        return loads(value, dict)
 
     def keep_answer(self, name: str, key: str, value: dict[str, Any]) -> None:
-        self._write("INSERT OR REPLACE INTO answers VALUES (?, ?, ?)", [(name, key, marshal.dumps(value))])
+        packed = marshal.dumps(value)
+        self._write("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)",
+                    [(name, key, packed, self._sign("answer", name, key, packed))])
 
     # -- files' results --------------------------------------------------------
 
@@ -138,11 +166,12 @@ class Memo:
             part = keys[i:i + BATCH]
             marks = ",".join("(?, ?)" for _ in part)
             flat = [v for key in part for v in key]
-            for path, blob, rid, made, dated, problems in self._rows(
-                    f"SELECT path, blob, rid, made, dated, problems FROM results "
+            for path, blob, rid, made, dated, problems, facets, sig in self._rows(
+                    f"SELECT path, blob, rid, made, dated, problems, facets, sig FROM results "
                     f"WHERE (path, blob) IN (VALUES {marks})", flat):
                 if not (isinstance(rid, int) and isinstance(made, str)):
                     raise CacheError("a result row has the wrong shape")
+                self._check(sig, "result", path, blob, made, dated, problems, facets)
                 out[(path, blob)] = (rid, made, bool(dated), loads(problems, list))
         return out
 
@@ -151,9 +180,10 @@ class Memo:
         out: dict[int, Any] = {}
         for i in range(0, len(rids), BATCH):
             part = list(rids[i:i + BATCH])
-            for rid, facets in self._rows(
-                    f"SELECT rid, facets FROM results WHERE rid IN ({','.join('?' * len(part))}) "
-                    "AND facets IS NOT NULL", part):
+            for rid, path, blob, made, dated, problems, facets, sig in self._rows(
+                    f"SELECT rid, path, blob, made, dated, problems, facets, sig FROM results "
+                    f"WHERE rid IN ({','.join('?' * len(part))}) AND facets IS NOT NULL", part):
+                self._check(sig, "result", path, blob, made, dated, problems, facets)
                 out[rid] = loads(facets, tuple)
         return out
 
@@ -162,9 +192,10 @@ class Memo:
         out: dict[int, dict[str, Any]] = {}
         for i in range(0, len(rids), BATCH):
             part = list(rids[i:i + BATCH])
-            for rid, data in self._rows(
-                    f"SELECT rid, data FROM results WHERE rid IN ({','.join('?' * len(part))}) "
-                    "AND data IS NOT NULL", part):
+            for rid, path, blob, data, dsig in self._rows(
+                    f"SELECT rid, path, blob, data, dsig FROM results "
+                    f"WHERE rid IN ({','.join('?' * len(part))}) AND data IS NOT NULL", part):
+                self._check(dsig, "data", path, blob, data)
                 out[rid] = loads(data, dict)
         return out
 
@@ -172,8 +203,10 @@ class Memo:
             -> dict[tuple[str, str], int]:
         """Store (path, blob, made, dated, problems, data, facets) rows (packed);
         (path, blob) -> rid of each."""
-        self._write("INSERT OR REPLACE INTO results (path, blob, made, dated, problems, data, facets) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        signed = [(*r, self._sign("result", r[0], r[1], r[2], int(r[3]), r[4], r[6]),
+                   self._sign("data", r[0], r[1], r[5])) for r in rows]
+        self._write("INSERT OR REPLACE INTO results (path, blob, made, dated, problems, data, facets, sig, "
+                    "dsig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", signed)
         keys = [(r[0], r[1]) for r in rows]
         got = {k: v[0] for k, v in self.results(keys).items()}
         if len(got) != len(set(keys)):
@@ -191,26 +224,35 @@ class Memo:
     # -- change detection outside git ------------------------------------------
 
     def seen(self) -> dict[str, tuple[bytes, str]]:
-        return {path: (fp, blob) for path, fp, blob in self._rows("SELECT path, fp, blob FROM seen")}
+        out = {}
+        for path, fp, blob, sig in self._rows("SELECT path, fp, blob, sig FROM seen"):
+            self._check(sig, "seen", path, fp, blob)
+            out[path] = (fp, blob)
+        return out
 
     def keep_seen(self, rows: dict[str, tuple[bytes, str]], gone: Iterable[str]) -> None:
         try:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.executemany("DELETE FROM seen WHERE path = ?", ((p,) for p in gone))
-                self.db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?)",
-                                    ((p, fp, blob) for p, (fp, blob) in rows.items()))
+                self.db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)",
+                                    ((p, fp, blob, self._sign("seen", p, fp, blob))
+                                     for p, (fp, blob) in rows.items()))
         except (sqlite3.Error, ValueError) as exc:
             raise CacheError(exc) from None
 
     # -- evidence files ----------------------------------------------------------
 
     def evidence_hash(self, fp: bytes) -> str | None:
-        rows = self._rows("SELECT sha256 FROM evidence WHERE fp = ?", (fp,))
-        return rows[0][0] if rows and isinstance(rows[0][0], str) else None
+        rows = self._rows("SELECT sha256, sig FROM evidence WHERE fp = ?", (fp,))
+        if not rows:
+            return None
+        self._check(rows[0][1], "evidence", fp, rows[0][0])
+        return rows[0][0] if isinstance(rows[0][0], str) else None
 
     def keep_evidence(self, fp: bytes, sha256: str) -> None:
-        self._write("INSERT OR REPLACE INTO evidence VALUES (?, ?)", [(fp, sha256)])
+        self._write("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?)",
+                    [(fp, sha256, self._sign("evidence", fp, sha256))])
 
 
 def fingerprint(st: os.stat_result) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
 
@@ -163,9 +163,8 @@ def _inside(root: Path, rel: str, what: str) -> Path:
 # `file-not-regular` and never opened, so a record from a pull request can
 # neither make ledger read outside the ledger nor hang it.
 
-@dataclass(frozen=True)
-class Entry:
-    """One record file as the walker found it."""
+class Entry(NamedTuple):
+    """One record file as the walker found it (a tuple: a large ledger has many)."""
 
     rel: str  # POSIX path relative to the ledger root
     kind: str  # "file", or what else it is: "symbolic link", "FIFO", "socket", "device", "other"
@@ -182,6 +181,8 @@ def _kind(entry: os.DirEntry[str]) -> str:
         return "symbolic link"
     if entry.is_file(follow_symlinks=False):
         return "file"
+    if entry.is_dir(follow_symlinks=False):
+        return "folder"  # a folder named like a record is walked into, not reported
     try:
         mode = entry.stat(follow_symlinks=False).st_mode
     except OSError:
@@ -219,13 +220,17 @@ def walk(ledger: Layout) -> list[Entry]:
                     name = entry.name
                     if name.startswith("."):
                         continue
+                    if name.endswith(RECORD_SUFFIXES):
+                        # d_type answers is_file without a stat on most file systems.
+                        kind = "file" if entry.is_file(follow_symlinks=False) else _kind(entry)
+                        if kind != "folder":
+                            found.append(Entry(f"{rel}/{name}", kind))
+                            continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append((entry.path, f"{rel}/{name}"))
-                    elif name.endswith(RECORD_SUFFIXES):
-                        found.append(Entry(f"{rel}/{name}", _kind(entry)))
         except OSError as exc:
             raise LedgerError(f"cannot read folder {ledger.rel(Path(folder))}: {exc.strerror}") from None
-    found.sort(key=lambda e: e.rel)
+    found.sort()
     return found
 
 

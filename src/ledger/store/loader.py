@@ -151,10 +151,15 @@ class Loader:
         day = self.today.isoformat()
         if old is None and self.memo is not None:
             try:
-                value = self.memo.answer("tree", "")  # the last tree stored, whatever it was
+                value = self.memo.answer("tree", None)  # the last tree stored, whatever it was
                 old = State.unpack(value) if value is not None else None
             except CacheError as exc:
                 self._lost(exc)
+        if old is not None:
+            # This memo file is made for this very schema (its digest is in the
+            # salt) and holds a tree: the schema compiled then, so the slow
+            # Python validator is left until a record fails.
+            self.session.schema.vetted = True
         prior: dict[str, int] = {p: i for i, p in enumerate(old.paths)} if old else {}
         new = State([], [], [], [], [], [], day=day)
         todo: list[str] = []
@@ -227,7 +232,8 @@ class Loader:
         rest = [rel for rel in todo if (rel, known.get(rel, "")) not in stored]
         if not rest:
             return
-        self.session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
+        if not self.session.schema.vetted:
+            self.session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
         rows = []
         for packed in checking.run_checks(self.session, rest, self.today, len(rest)):
             rel = packed.rel
@@ -578,6 +584,6 @@ def _open_memo(session: Session) -> Memo | None:
 
     salt = hashlib.sha1(salt_text.encode(), usedforsecurity=False).hexdigest()[:20]
     try:
-        return Memo(folder, salt)
+        return Memo(folder, salt, private.memo_key())
     except CacheError:
         return None

@@ -101,3 +101,41 @@ def _made(path: Path) -> Path:
     if path.is_symlink() or not path.is_dir() or not os.access(path, os.W_OK):
         raise OSError(errno.EACCES, "not a folder this user can write")
     return path
+
+
+def memo_key() -> bytes:
+    """The key the memo is signed with: $LEDGER_CACHE_KEY (CI can keep one in a
+    secret), else a random key made once in the user's state folder (never in
+    a ledger or a cache folder, so a memo copied from elsewhere does not carry
+    it).  Without a place to keep one, a key for this run only: the memo is then
+    rebuilt on each run, which is slow but never wrong."""
+    given = os.environ.get("LEDGER_CACHE_KEY")
+    if given:
+        return given.encode("utf-8")
+    import secrets
+
+    base = Path(os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")) / "incident-ledger"
+    path = base / "memo.key"
+    try:
+        with open(path, "rb") as fh:
+            key = fh.read(64)
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        base.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+    except FileExistsError:  # another process made it first: use theirs
+        try:
+            with open(path, "rb") as fh:
+                theirs = fh.read(64)
+            return theirs if len(theirs) >= 32 else key
+        except OSError:
+            return key
+    except OSError:
+        pass
+    return key
