@@ -56,8 +56,13 @@ def ledger_at(out: Path, records: int, *, git: bool = True) -> Path:
 
 
 def cache_dirs(root: Path) -> str:
-    """Where ledger keeps its memo for root: inside .git, or the user's cache folder."""
-    return f"{root / '.git' / 'ledger'} {Path.home() / '.cache' / 'incident-ledger'}"
+    """Where ledger keeps its memo for root: inside .git, or the user's cache
+    folder (named by a digest of the root, as ledger.store.private names it)."""
+    import hashlib
+
+    digest = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "incident-ledger"
+    return f"'{root / '.git' / 'ledger'}' '{base / digest}'"
 
 
 def timed(cmd: list[str] | str, *, cwd: Path, runs: int, before: str | None = None,

@@ -28,8 +28,9 @@ class Reformatted:
 
 def reformat(session: Session, paths: list[Path] | None, *, dry: bool, diff: bool = False) -> Reformatted:
     layout = session.layout
+    entries: list[files.Entry]
     if paths is None:
-        entries = files.walk(layout)
+        entries = list(files.walk(layout))
     else:
         walked = {e.rel: e for e in files.walk(layout)}
         entries = [walked.get(rel) or files.Entry(rel, "file") for rel in (layout.rel(p) for p in paths)]

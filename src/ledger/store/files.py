@@ -196,7 +196,23 @@ def _kind(entry: os.DirEntry[str]) -> str:
     return "other"
 
 
-def walk(ledger: Layout) -> list[Entry]:
+class Listing:
+    """What the walker found: every record path, sorted, and what the ones
+    that are not regular files are.  Iterating gives Entry tuples; the hot
+    paths read ``paths`` and ``kinds`` (a large ledger has many files)."""
+
+    def __init__(self, paths: list[str], kinds: dict[str, str]) -> None:
+        self.paths, self.kinds = paths, kinds
+
+    def __iter__(self) -> Iterator[Entry]:
+        kinds = self.kinds
+        return (Entry(rel, kinds.get(rel, "file")) for rel in self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def walk(ledger: Layout) -> Listing:
     """Every record file under incidents/, at any depth, sorted by path.
 
     Hidden files and folders (a leading dot: .git, editor swap files) are
@@ -210,7 +226,8 @@ def walk(ledger: Layout) -> list[Entry]:
         raise LedgerError(f"{ledger.rel(base)}/ is missing" if st is None
                           else f"{ledger.rel(base)} is not a folder",
                           hint="a ledger keeps its records in incidents/")
-    found: list[Entry] = []
+    found: list[str] = []
+    kinds: dict[str, str] = {}
     stack = [(str(base), ledger.settings.incidents.strip("/"))]
     while stack:
         folder, rel = stack.pop()
@@ -222,16 +239,20 @@ def walk(ledger: Layout) -> list[Entry]:
                         continue
                     if name.endswith(RECORD_SUFFIXES):
                         # d_type answers is_file without a stat on most file systems.
-                        kind = "file" if entry.is_file(follow_symlinks=False) else _kind(entry)
+                        if entry.is_file(follow_symlinks=False):
+                            found.append(f"{rel}/{name}")
+                            continue
+                        kind = _kind(entry)
                         if kind != "folder":
-                            found.append(Entry(f"{rel}/{name}", kind))
+                            found.append(f"{rel}/{name}")
+                            kinds[found[-1]] = kind
                             continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append((entry.path, f"{rel}/{name}"))
         except OSError as exc:
             raise LedgerError(f"cannot read folder {ledger.rel(Path(folder))}: {exc.strerror}") from None
     found.sort()
-    return found
+    return Listing(found, kinds)
 
 
 def iter_record_files(ledger: Layout) -> Iterator[Path]:
@@ -430,6 +451,10 @@ def write_atomic(path: Path, text: str, *, create: bool = False) -> None:
     """Replace (or, with create=True, newly create) path without ever leaving
     a half-written file: write a temp file beside it, fsync, then rename.
 
+    Only for ledger's own working files (the user's state, drafts, the copy
+    $EDITOR works on): records and everything else in a ledger are written
+    by ``ledger.store.write``, which compares, locks and never follows links.
+
     With create=True an existing file is never overwritten: the final step is
     a hard link, which fails if the name is taken, even against a concurrent
     writer.
@@ -578,52 +603,8 @@ def hash_evidence(found: FileState) -> FileState:
         return replace(found, status="unreadable")
 
 
-def place_file(source: Path, dest: Path, *, link: bool = False) -> tuple[bool, str]:
-    """Put a copy (or, with link, a hard link) of source at dest, never
-    replacing another file: (False, digest) when dest already holds the same
-    bytes, (True, digest) when placed; FileExistsError when dest holds other
-    bytes.  The digest is of what dest holds.  A copy appears all at once
-    (written beside dest, then linked into place)."""
-    try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        # A file where the folder should be: not a name clash to retry around.
-        raise NotADirectoryError(errno.ENOTDIR, "a file is in the way", str(dest.parent)) from None
-    if dest.exists() or dest.is_symlink():
-        if dest.is_symlink() or not dest.is_file() or sha256_file(dest) != sha256_file(source):
-            raise FileExistsError(dest)
-        return False, sha256_file(dest)
-    if link:
-        os.link(source, dest)
-        return True, sha256_file(dest)
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    h = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            for block in iter(lambda: src.read(1 << 20), b""):
-                h.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        try:
-            os.link(tmp, dest)
-        except FileExistsError:
-            raise
-        except OSError:
-            # File systems without hard links: O_EXCL keeps the no-overwrite promise.
-            with open(tmp, "rb") as src, open(dest, "xb") as out:
-                for block in iter(lambda: src.read(1 << 20), b""):
-                    out.write(block)
-    finally:
-        os.unlink(tmp)
-    return True, h.hexdigest()
-
-
 def remove_file(path: Path) -> None:
-    """Undo a place_file when what it was for could not be completed
+    """Remove a working file (an editor copy, a draft)
     (its folder goes too, if that leaves it empty)."""
     path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):

@@ -64,16 +64,20 @@ class State:
     rids: list[int | None]  # the memo's row of each result (None without a memo, or unparsed)
     parsed: list[bool]
     ids: list[Any]
-    facets: list[Any]  # each record's facets (None: not parsed or not indexed)
+    indexed: list[bool]  # the record has facets (parsed, and every bucket text)
     own: dict[str, list[PTuple]] = field(default_factory=dict)  # non-empty problems by path
     skeletons: dict[str, dict[str, Any]] = field(default_factory=dict)  # those beyond {"id": ...}
     made: dict[str, str] = field(default_factory=dict)  # path -> day checked, for dated results
     day: str = ""
+    # Facets by column (ledger.core.facets); None until asked for (kept apart in the memo).
+    columns: facet.Columns | None = None
     data: dict[str, dict[str, Any]] = field(default_factory=dict)  # records checked this run (no memo)
+
+    _COLUMNS = ("blobs", "rids", "parsed", "ids", "indexed")
 
     def pack(self) -> dict[str, Any]:
         return {"paths": self.paths, "blobs": self.blobs, "rids": self.rids, "parsed": self.parsed,
-                "ids": self.ids, "facets": self.facets, "own": self.own, "skeletons": self.skeletons,
+                "ids": self.ids, "indexed": self.indexed, "own": self.own, "skeletons": self.skeletons,
                 "made": self.made, "day": self.day}
 
     @classmethod
@@ -83,8 +87,9 @@ class State:
         except TypeError as exc:
             raise CacheError(f"a stored tree has the wrong shape: {exc}") from None
         n = len(state.paths)
-        if not all(isinstance(col, list) and len(col) == n
-                   for col in (state.blobs, state.rids, state.parsed, state.ids, state.facets)):
+        columns = [getattr(state, c) for c in cls._COLUMNS]
+        if not all(isinstance(col, list) and len(col) == n for col in columns) \
+                or not all(isinstance(x, dict) for x in (state.own, state.skeletons, state.made)):
             raise CacheError("a stored tree has the wrong shape")
         return state
 
@@ -93,6 +98,16 @@ class State:
             return None
         found = self.skeletons.get(self.paths[i])
         return found if found is not None else {"id": self.ids[i]}
+
+    def forget(self, i: int) -> None:
+        """Row i no longer holds a result (its file changed)."""
+        rel = self.paths[i]
+        self.rids[i], self.parsed[i], self.ids[i], self.indexed[i] = None, False, None, False
+        self.own.pop(rel, None)
+        self.skeletons.pop(rel, None)
+        self.made.pop(rel, None)
+        if self.columns is not None:
+            facet.set_row(self.columns, i, None)
 
 
 class Loader:
@@ -105,6 +120,7 @@ class Loader:
         self.memo = _open_memo(session)
         self._tree: Tree | None = None
         self._state: State | None = None
+        self._key = ""
 
     # -- the memo -------------------------------------------------------------
 
@@ -118,40 +134,93 @@ class Loader:
         if self._tree is None:
             if self.memo is not None:
                 self._tree = snapshot(self.layout, self.memo)
+                self._tree.read_ahead(self.layout)
             else:
                 self._tree = every_file(files.walk(self.layout))
         return self._tree
+
+    def _digest(self) -> str:
+        """The tree's digest, once every file's content is known."""
+        tree = self._tree_now()
+        if not self._key and not tree.unknown:
+            self._key = tree.digest()
+        return self._key
+
+    def _stored(self, name: str, key: str | None) -> dict[str, Any] | None:
+        if self.memo is None:
+            return None
+        try:
+            value: dict[str, Any] | None = self.memo.answer(name, key)
+            return value
+        except CacheError as exc:
+            self._lost(exc)
+            return None
+
+    def _keep(self, name: str, value: dict[str, Any]) -> None:
+        key = self._digest()
+        if self.memo is not None and key:
+            try:
+                self.memo.keep_answer(name, key, value)
+            except CacheError as exc:
+                self._lost(exc)
 
     # -- the state of every file ------------------------------------------------
 
     def state(self) -> State:
         if self._state is None:
-            tree = self._tree_now()
+            key = self._digest()
             old = None
-            if self.memo is not None and not tree.unknown:
-                try:
-                    value = self.memo.answer("tree", tree.digest())
-                    old = State.unpack(value) if value is not None else None
-                except CacheError as exc:
-                    self._lost(exc)
-                if old is not None and not self._current(old):
-                    old = self._refresh(tree, old)
-            self._state = old if old is not None else self._build(tree)
+            value = self._stored("tree", key) if key else None
+            try:
+                old = State.unpack(value) if value is not None else None
+            except CacheError as exc:
+                self._lost(exc)
+            day = self.today.isoformat()
+            if old is not None and (old.day == day or (not old.made and old.day <= day)):
+                self._state = old
+            else:
+                self._state = self._build(old)
         return self._state
 
-    def _current(self, state: State) -> bool:
-        day = self.today.isoformat()
-        return state.day == day or (not state.made and state.day <= day)
+    def columns(self) -> facet.Columns:
+        """The facets of every record, by column (ledger.core.facets)."""
+        state = self.state()
+        if state.columns is None:
+            cols = _columns(self._stored("facets", self._digest()) if self._digest() else None,
+                            len(state.paths))
+            if cols is not None:
+                state.columns = cols
+            else:
+                state.columns = self._all_columns(state)
+        return state.columns
 
-    def _refresh(self, tree: Tree, old: State) -> State:
-        return self._build(tree, old)
-
-    def _build(self, tree: Tree, old: State | None = None) -> State:
-        """The state of tree, reusing what old (or the memo) knows of unchanged files."""
-        day = self.today.isoformat()
-        if old is None and self.memo is not None:
+    def _all_columns(self, state: State) -> facet.Columns:
+        """Columns made again from each record's stored facets (the memo lost them)."""
+        cols = facet.empty_columns(len(state.paths))
+        rids = [r for r in state.rids if r is not None]
+        looks: dict[int, Any] = {}
+        if self.memo is not None and rids:
             try:
-                value = self.memo.answer("tree", None)  # the last tree stored, whatever it was
+                looks = self.memo.facets(rids)
+            except CacheError as exc:
+                self._lost(exc)
+        for i, rid in enumerate(state.rids):
+            look = looks.get(rid) if rid is not None else None
+            if look is None and state.parsed[i]:
+                packed = checking.check_file(self.session, state.paths[i], self.today).facets
+                look = marshal.loads(packed) if packed is not None else None
+            facets_ = look[1] if look is not None else None
+            state.indexed[i] = facets_ is not None
+            facet.set_row(cols, i, facets_)
+        return cols
+
+    def _build(self, old: State | None) -> State:
+        """The state of the tree, reusing what old (or the memo) knows of unchanged files."""
+        tree = self._tree_now()
+        day = self.today.isoformat()
+        if old is None:
+            value = self._stored("tree", None)  # the last tree stored, whatever it was
+            try:
                 old = State.unpack(value) if value is not None else None
             except CacheError as exc:
                 self._lost(exc)
@@ -160,62 +229,68 @@ class Loader:
             # salt) and holds a tree: the schema compiled then, so the slow
             # Python validator is left until a record fails.
             self.session.schema.vetted = True
-        prior: dict[str, int] = {p: i for i, p in enumerate(old.paths)} if old else {}
-        new = State([], [], [], [], [], [], day=day)
-        todo: list[str] = []
-        slots: dict[str, int] = {}
-        unknown = set(tree.unknown)
-        for e in tree.entries:
-            rel = e.rel
-            slots[rel] = len(new.paths)
-            new.paths.append(rel)
-            blob = tree.blobs.get(rel)
-            new.blobs.append(blob)
-            new.rids.append(None)
-            new.parsed.append(False)
-            new.ids.append(None)
-            new.facets.append(None)
-            if rel in tree.problems:
-                new.own[rel] = [as_tuple(tree.problems[rel])]
-                continue
-            i = prior.get(rel)
-            if old is not None and i is not None and blob is not None and old.blobs[i] == blob \
-                    and holds(old.made.get(rel, old.day), rel in old.made, day):
-                self._take(new, rel, old, i)
-            elif rel not in unknown and blob is None:
-                todo.append(rel)
-            else:
-                todo.append(rel)
+            old.columns = None
+            old.columns = _columns(self._stored("facets", None), len(old.paths))
+        paths = tree.paths
+        blobs = [tree.blobs.get(rel) for rel in paths]
+        n = len(paths)
+        if old is not None and old.paths == paths and old.columns is not None:
+            # The same files (the usual warm case): copy, then forget the changed rows.
+            new = State(paths, blobs, list(old.rids), list(old.parsed), list(old.ids), list(old.indexed),
+                        dict(old.own), dict(old.skeletons), dict(old.made), day,
+                        {c: list(col) for c, col in old.columns.items()})
+            todo = [i for i, (a, b) in enumerate(zip(old.blobs, blobs, strict=True)) if a != b or b is None]
+            todo += [i for i, rel in enumerate(paths) if rel in old.made and not holds(old.made[rel], True, day)]
+            for i in todo:
+                new.forget(i)
+        else:
+            new = State(paths, blobs, [None] * n, [False] * n, [None] * n, [False] * n, day=day,
+                        columns=facet.empty_columns(n))
+            assert new.columns is not None
+            prior: dict[str, int] = {p: i for i, p in enumerate(old.paths)} if old else {}
+            todo = []
+            for i, rel in enumerate(paths):
+                j = prior.get(rel)
+                if old is not None and j is not None and blobs[i] is not None and old.blobs[j] == blobs[i] \
+                        and old.columns is not None and holds(old.made.get(rel, old.day), rel in old.made, day):
+                    new.rids[i], new.parsed[i], new.ids[i], new.indexed[i] = \
+                        old.rids[j], old.parsed[j], old.ids[j], old.indexed[j]
+                    for store in ("own", "skeletons", "made"):
+                        if rel in getattr(old, store):
+                            getattr(new, store)[rel] = getattr(old, store)[rel]
+                    for code in facet.CODES:
+                        new.columns[code][i] = old.columns[code][j]
+                else:
+                    todo.append(i)
+        for rel in tree.listing.kinds:
+            new.own[rel] = [as_tuple(tree.problems[rel])]
+        todo = [i for i in sorted(set(todo)) if paths[i] not in tree.listing.kinds]
+        for i in todo:
+            if paths[i] in tree.problems:  # could not be read ahead
+                new.own[paths[i]] = [as_tuple(tree.problems[paths[i]])]
+        todo = [i for i in todo if paths[i] not in tree.problems]
         if todo:
-            self._check(tree, new, todo, slots)
-        tree.blobs.update({p: b for p, b in zip(new.paths, new.blobs, strict=True) if b is not None})
+            self._check(tree, new, todo)
+        new.blobs = [tree.blobs.get(rel) for rel in paths]
+        tree.unknown = [rel for rel in tree.unknown if rel not in tree.blobs and rel not in tree.problems]
         if self.memo is not None:
-            try:
-                tree.remember(self.memo)
-                packed = new.pack()
-                self.memo.keep_answer("tree", tree.digest(), packed)
-                self.memo.prune({r for r in new.rids if r is not None})
-            except CacheError as exc:
-                self._lost(exc)
+            tree.remember(self.memo)
+            self._keep("tree", new.pack())
+            self._keep("facets", {"columns": new.columns})
+            if self.memo is not None:
+                try:
+                    self.memo.prune({r for r in new.rids if r is not None})
+                except CacheError as exc:
+                    self._lost(exc)
         return new
 
-    @staticmethod
-    def _take(new: State, rel: str, old: State, i: int) -> None:
-        j = len(new.paths) - 1
-        new.rids[j], new.parsed[j], new.ids[j], new.facets[j] = old.rids[i], old.parsed[i], old.ids[i], \
-            old.facets[i]
-        if rel in old.own:
-            new.own[rel] = old.own[rel]
-        if rel in old.skeletons:
-            new.skeletons[rel] = old.skeletons[rel]
-        if rel in old.made:
-            new.made[rel] = old.made[rel]
-
-    def _check(self, tree: Tree, new: State, todo: list[str], slots: dict[str, int]) -> None:
-        """Results of the files in todo: from the memo when it has their content, else checked."""
+    def _check(self, tree: Tree, new: State, todo: list[int]) -> None:
+        """Results of the files at todo: from the memo when it has their content, else checked."""
         day = self.today.isoformat()
-        known = {rel: tree.blobs[rel] for rel in todo if rel in tree.blobs}
+        paths = new.paths
+        known = {paths[i]: tree.blobs[paths[i]] for i in todo if paths[i] in tree.blobs}
         stored: dict[tuple[str, str], tuple[Any, ...]] = {}
+        looks: dict[int, Any] = {}
         if self.memo is not None and known:
             try:
                 stored = {k: v for k, v in self.memo.results(list(known.items())).items()
@@ -224,41 +299,42 @@ class Loader:
             except CacheError as exc:
                 self._lost(exc)
                 stored, looks = {}, {}
-            for (rel, _), (rid, made, dated, problems) in stored.items():
-                if rid not in looks and any(p[2] == "yaml-syntax" for p in problems) is False and \
-                        not problems:
-                    pass
-                self._fill(new, slots[rel], rel, rid, problems, looks.get(rid), made if dated else "")
-        rest = [rel for rel in todo if (rel, known.get(rel, "")) not in stored]
+        slot = {paths[i]: i for i in todo}
+        for (rel, _), (rid, made, dated, problems) in stored.items():
+            self._fill(new, slot[rel], rid, problems, looks.get(rid), made if dated else "")
+        rest = [paths[i] for i in todo if (paths[i], known.get(paths[i], "")) not in stored]
         if not rest:
             return
         if not self.session.schema.vetted:
             self.session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
+        if all(rel in tree.raw for rel in rest):  # read ahead: checked from the bytes in hand
+            outcomes: Iterator[checking.Packed] = (
+                checking.check_file(self.session, rel, self.today, tree.raw[rel]) for rel in rest)
+        else:
+            outcomes = checking.run_checks(self.session, rest, self.today, len(rest))
         rows = []
-        for packed in checking.run_checks(self.session, rest, self.today, len(rest)):
+        for packed in outcomes:
             rel = packed.rel
             if packed.blob is None:  # could not be read
                 tree.learn(rel, None, packed.problems[0])
                 new.own[rel] = [as_tuple(p) for p in packed.problems]
                 continue
             tree.learn(rel, packed.blob, None)
-            j = slots[rel]
-            new.blobs[j] = packed.blob
             problems = [as_tuple(p) for p in packed.problems]
             dated = any(p.code == "date-in-future" for p in packed.problems)
             look = marshal.loads(packed.facets) if packed.facets is not None else None
-            self._fill(new, j, rel, None, problems, look, day if dated else "")
+            self._fill(new, slot[rel], None, problems, look, day if dated else "")
             if packed.data is not None:
                 new.data[rel] = packed.data
             rows.append((rel, packed.blob, day, dated, marshal.dumps(problems),
                          marshal.dumps(packed.data) if packed.data is not None else None, packed.facets))
             if self.memo is not None and len(rows) >= 500:
-                self._keep(new, slots, rows)
+                self._keep_results(new, slot, rows)
                 rows = []
         if self.memo is not None and rows:
-            self._keep(new, slots, rows)
+            self._keep_results(new, slot, rows)
 
-    def _keep(self, new: State, slots: dict[str, int], rows: list[Any]) -> None:
+    def _keep_results(self, new: State, slot: dict[str, int], rows: list[Any]) -> None:
         if self.memo is None:
             return
         try:
@@ -267,24 +343,26 @@ class Loader:
             self._lost(exc)
             return
         for (rel, _blob), rid in rids.items():
-            new.rids[slots[rel]] = rid
+            new.rids[slot[rel]] = rid
             new.data.pop(rel, None)  # the memo holds it: memory stays flat
 
     @staticmethod
-    def _fill(new: State, j: int, rel: str, rid: int | None, problems: list[PTuple],
-              look: Any, dated_on: str) -> None:
-        new.rids[j] = rid
+    def _fill(new: State, i: int, rid: int | None, problems: list[PTuple], look: Any, dated_on: str) -> None:
+        rel = new.paths[i]
+        new.rids[i] = rid
         if problems:
             new.own[rel] = problems
         if dated_on:
             new.made[rel] = dated_on
         if look is None:
             return
-        skeleton, facets = look
-        new.parsed[j] = True
+        skeleton, facets_ = look
+        new.parsed[i] = True
         rec_id = skeleton.get("id")
-        new.ids[j] = rec_id
-        new.facets[j] = facets
+        new.ids[i] = rec_id
+        new.indexed[i] = facets_ is not None
+        if new.columns is not None:
+            facet.set_row(new.columns, i, facets_)
         if not (isinstance(rec_id, str) and skeleton == {"id": rec_id}):
             new.skeletons[rel] = skeleton
 
@@ -320,29 +398,23 @@ class Loader:
 
     def check(self, paths: list[Path] | None = None) -> Verdict:
         """Everything validate reports, for the whole ledger or the files in paths."""
-        tree = self._tree_now()
-        answer = None
-        key = ""
-        if self.memo is not None and not tree.unknown:
-            key = tree.digest()
+        key = self._digest()
+        answer = self._stored("check", key) if key else None
+        if answer is not None and not self._answer_holds(answer):
+            answer = None
+        problems: list[Problem] = []
+        count = 0
+        if answer is not None:
             try:
-                answer = self.memo.answer("check", key)
-            except CacheError as exc:
-                self._lost(exc)
-            if answer is not None and not self._answer_holds(answer):
+                problems = [from_tuple(p[0], p[1:]) for p in answer["problems"]]
+                count = int(answer["files"])
+            except (KeyError, TypeError, ValueError):  # signed, yet of another shape: ignore it
                 answer = None
         if answer is None:
             answer = self._answer()
-            if self.memo is not None:
-                try:
-                    self.memo.keep_answer("check", self._tree_now().digest(), answer)
-                except CacheError as exc:
-                    self._lost(exc)
-        try:
+            self._keep("check", answer)
             problems = [from_tuple(p[0], p[1:]) for p in answer["problems"]]
             count = int(answer["files"])
-        except (KeyError, TypeError, ValueError) as exc:  # a memo of the wrong shape
-            raise LedgerError(f"the cache is damaged ({exc}); run again") from None
         if paths is None:
             return Verdict(count, problems)
         return self._subset(paths, problems)
@@ -448,25 +520,36 @@ class Loader:
 
     # -- selecting ----------------------------------------------------------------------
 
+    def _picks(self, flt: Any) -> tuple[list[int], bool]:
+        """The rows of parsed records the filter's facets admit, and whether
+        the facets answered the filter exactly (no record left unindexed)."""
+        state = self.state()
+        pre = facet.prefilter(flt)
+        parsed = [i for i, ok in enumerate(state.parsed) if ok]
+        if pre.empty:
+            return parsed, pre.exact and all(state.indexed[i] for i in parsed)
+        cols = self.columns()
+        indexed = [i for i in parsed if state.indexed[i]]
+        loose = [i for i in parsed if not state.indexed[i]]  # no facets: always a candidate
+        picks = sorted(facet.admitted(pre, cols, indexed) + loose)
+        return picks, pre.exact and not loose
+
     def select(self, flt: Any = None) -> Iterator[Row]:
         """The records flt keeps, in path order (every record without one)."""
         from ledger.core import query
 
-        state = self.state()
-        pre = facet.prefilter(flt)
-        picks = [i for i in range(len(state.paths)) if state.parsed[i] and pre.admits(state.facets[i])]
+        picks, _ = self._picks(flt)
         rows = self.records(picks)
         return rows if flt is None else query.select(rows, flt)
 
     def ids(self, flt: Any = None) -> Iterator[Row] | None:
         """(path, {"id": id}) of each record flt keeps, from the facets alone; None
         unless the facets answer the filter exactly."""
-        state = self.state()
-        pre = facet.prefilter(flt)
-        if not pre.exact or any(state.parsed[i] and state.facets[i] is None for i in range(len(state.paths))):
+        picks, exact = self._picks(flt)
+        if not exact:
             return None
-        return ((state.paths[i], {"id": state.ids[i]} if state.ids[i] is not None else {})
-                for i in range(len(state.paths)) if state.parsed[i] and pre.admits(state.facets[i]))
+        state = self.state()
+        return ((state.paths[i], {"id": state.ids[i]} if state.ids[i] is not None else {}) for i in picks)
 
     def count(self, keys: Sequence[Any], flt: Any = None) -> Any:
         """summary.count of the records flt keeps: from the facets when they hold
@@ -475,27 +558,27 @@ class Loader:
 
         from ledger.core import summary
 
-        state = self.state()
-        pre = facet.prefilter(flt)
-        if pre.exact and facet.countable(self.session.schema, keys) \
-                and all(state.facets[i] is not None for i in range(len(state.paths)) if state.parsed[i]):
-            fields = [facet.SUMMARY_FIELDS[k.name] for k in keys]
+        picks, exact = self._picks(flt)
+        if exact and facet.countable(self.session.schema, keys):
+            cols = self.columns()
+            codes = [facet.SUMMARY_FIELDS[k.name] for k in keys]
             cells: Counter[tuple[Any, ...]] = Counter()
             margins: list[Counter[Any]] = [Counter() for _ in keys]
-            total = 0
-            for i in range(len(state.paths)):
-                look = state.facets[i]
-                if not state.parsed[i] or not pre.admits(look):
-                    continue
-                total += 1
-                buckets = [[facet.bucket(v) for f, v in look if f == code] or [None] for code in fields]
-                for margin, values in zip(margins, buckets, strict=True):
-                    margin.update(values)
-                combos: list[tuple[Any, ...]] = [()]
-                for values in buckets:
-                    combos = [(*c, v) for c in combos for v in values]
-                cells.update(combos)
-            return summary.tally(keys, total, cells, margins)
+            if len(codes) == 1 and all(_single(cols[codes[0]][i]) for i in picks):
+                # One key with one bucket a record (year, month, country, status): counted in C.
+                counted = Counter(cols[codes[0]][i] for i in picks)
+                margins[0].update({(None if v == facet.NONE else v): n for v, n in counted.items()})
+                cells.update({(k,): n for k, n in margins[0].items()})
+            else:
+                for i in picks:
+                    buckets = [facet.buckets(cols, code, i) for code in codes]
+                    for margin, values in zip(margins, buckets, strict=True):
+                        margin.update(values)
+                    combos: list[tuple[Any, ...]] = [()]
+                    for values in buckets:
+                        combos = [(*c, v) for c in combos for v in values]
+                    cells.update(combos)
+            return summary.tally(keys, len(picks), cells, margins)
         return summary.count(self.select(flt), keys)
 
     def find(self, id_or_prefix: str) -> Row:
@@ -525,6 +608,19 @@ class Loader:
         state = self.state()
         return {state.ids[i]: state.paths[i] for i in range(len(state.paths))
                 if state.parsed[i] and isinstance(state.ids[i], str)}
+
+
+def _columns(value: dict[str, Any] | None, n: int) -> facet.Columns | None:
+    """The stored facet columns, when they are whole and of n rows."""
+    cols = value.get("columns") if value is not None else None
+    if isinstance(cols, dict) and all(isinstance(cols.get(c), list) and len(cols[c]) == n for c in facet.CODES):
+        return cols
+    return None
+
+
+def _single(value: str) -> bool:
+    """A column value that holds one bucket (not several joined)."""
+    return facet.SEP not in value
 
 
 def _now_ns() -> int:

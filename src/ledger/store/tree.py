@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ledger.core.problems import Problem
 from ledger.store import files, private
-from ledger.store.cache import CacheError, Memo, fingerprint
+from ledger.store.cache import CacheError, Memo, blob_id, fingerprint
 
 # A file changed within this long of being looked at may change again within
 # the same tick of the file system's clock without its stat changing: its
@@ -32,26 +32,54 @@ from ledger.store.cache import CacheError, Memo, fingerprint
 RACY_NS = 3_000_000_000
 
 
+# At most this many files git (or the stat) names as changed are read and
+# hashed before the memo is asked: a warm run with a few edits can still be
+# answered whole; a cold one reads its files while checking them instead.
+READ_AHEAD = 256
+
+
 @dataclass
 class Tree:
     """Every record file and what it holds."""
 
-    entries: list[files.Entry]
+    listing: files.Listing
     blobs: dict[str, str] = field(default_factory=dict)  # rel -> blob id, for files read or known
     problems: dict[str, Problem] = field(default_factory=dict)  # rel -> why it cannot be used
     unknown: list[str] = field(default_factory=list)  # regular files whose content must be read
+    raw: dict[str, bytes] = field(default_factory=dict)  # bytes of files read ahead (checked from them)
+    learned: set[str] = field(default_factory=set)  # files whose blob id came from reading them
     how: str = "read"  # "git" or "stat": how blobs were known
+    # With git: its two answers as they came, which the digest is made from.
+    git_output: bytes = b""
     # Outside git: the stat fingerprints of unknown files, kept once they are read.
     fingerprints: dict[str, bytes] = field(default_factory=dict)
     seen: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
+    @property
+    def paths(self) -> list[str]:
+        return self.listing.paths
+
     def learn(self, rel: str, blob: str | None, problem: Problem | None) -> None:
         """What reading an unknown file found."""
+        self.learned.add(rel)
         if blob is not None:
             self.blobs[rel] = blob
         else:
             assert problem is not None
             self.problems[rel] = problem
+
+    def read_ahead(self, layout: files.Layout) -> None:
+        """Read and hash the unknown files, when they are few."""
+        if not self.unknown or len(self.unknown) > READ_AHEAD:
+            return
+        for rel in self.unknown:
+            raw, problem = files.read_record(layout, rel)
+            if raw is None:
+                self.learn(rel, None, problem)
+            else:
+                self.learn(rel, blob_id(raw), None)
+                self.raw[rel] = raw
+        self.unknown = []
 
     def remember(self, memo: Memo) -> None:
         """Keep the fingerprints of files read (outside git), for the next run."""
@@ -63,53 +91,60 @@ class Tree:
             with contextlib.suppress(CacheError):
                 memo.keep_seen(fresh, gone)
 
-    @property
-    def paths(self) -> list[str]:
-        return [e.rel for e in self.entries]
+    def digest(self) -> str:
+        """A digest of everything an answer about this tree depends on: which
+        record files there are, what each is, and the content of each.
 
-    def digest(self, extra: str = "") -> str:
-        """A digest of everything an answer about this tree depends on."""
-        h = hashlib.sha1(extra.encode(), usedforsecurity=False)
-        blobs, problems = self.blobs, self.problems
-        h.update("\n".join(f"{rel}\0{blobs.get(rel) or problems[rel].code}" for rel in self.paths)
-                 .encode("utf-8", "surrogateescape"))
+        With git that is the walker's list, git's two answers (the index's
+        blob id of every tracked file, and which files differ from it) and
+        the blob ids of those that differ: no per-file work for the rest."""
+        h = hashlib.sha1(b"\n".join(p.encode("utf-8", "surrogateescape") for p in self.paths),
+                         usedforsecurity=False)
+        h.update(repr(sorted(self.listing.kinds.items())).encode("utf-8", "surrogateescape"))
+        if self.how == "git":
+            h.update(self.git_output)
+            extra = sorted((rel, self.blobs.get(rel, "")) for rel in self.learned)
+            extra += sorted((rel, p.code) for rel, p in self.problems.items())
+            h.update(repr(extra).encode("utf-8", "surrogateescape"))
+        else:
+            blobs, problems = self.blobs, self.problems
+            h.update("\n".join(blobs.get(rel) or problems[rel].code for rel in self.paths).encode())
         return h.hexdigest()
 
 
-def every_file(entries: list[files.Entry]) -> Tree:
+def every_file(listing: files.Listing) -> Tree:
     """Every regular file to be read (no memo): the reference the faster ways must equal."""
-    tree = Tree(entries)
+    tree = Tree(listing)
     _sort(tree, {})
     return tree
 
 
 def _sort(tree: Tree, known: dict[str, str]) -> None:
-    for e in tree.entries:
-        if not e.regular:
-            tree.problems[e.rel] = files.not_regular(e.rel, e.kind)
-        elif (blob := known.get(e.rel)) is not None:
-            tree.blobs[e.rel] = blob
-        else:
-            tree.unknown.append(e.rel)
+    kinds = tree.listing.kinds
+    for rel, kind in kinds.items():
+        tree.problems[rel] = files.not_regular(rel, kind)
+    tree.blobs = {rel: known[rel] for rel in tree.paths if rel in known and rel not in kinds}
+    tree.unknown = [rel for rel in tree.paths if rel not in tree.blobs and rel not in kinds]
 
 
 def snapshot(layout: files.Layout, memo: Memo) -> Tree:
     """The tree, its files' content known from git's index or the memo's stats."""
-    git = _start_git(layout.root)
+    git = _start_git(layout.root, layout.settings.incidents.strip("/") or ".")
     try:
         entries = files.walk(layout)
     except BaseException:
         _stop(git)
         raise
-    known = _git_blobs(git) if git is not None else None
-    if known is not None:
-        tree = Tree(entries, how="git")
+    answered = _git_blobs(git) if git is not None else None
+    if answered is not None:
+        known, output = answered
+        tree = Tree(entries, how="git", git_output=output)
         _sort(tree, known)
         return tree
     return _by_stat(layout, entries, memo)
 
 
-def _by_stat(layout: files.Layout, entries: list[files.Entry], memo: Memo) -> Tree:
+def _by_stat(layout: files.Layout, entries: files.Listing, memo: Memo) -> Tree:
     tree = Tree(entries, how="stat")
     try:
         tree.seen = memo.seen()
@@ -118,19 +153,19 @@ def _by_stat(layout: files.Layout, entries: list[files.Entry], memo: Memo) -> Tr
     now = time.time_ns()
     root = str(layout.root)
     known: dict[str, str] = {}
-    for e in entries:
-        if not e.regular:
+    for rel in entries.paths:
+        if rel in entries.kinds:
             continue
         try:
-            st = os.lstat(os.path.join(root, e.rel))
+            st = os.lstat(os.path.join(root, rel))
         except OSError:
             continue
         fp = fingerprint(st)
-        old = tree.seen.get(e.rel)
+        old = tree.seen.get(rel)
         if old is not None and old[0] == fp:
-            known[e.rel] = old[1]
+            known[rel] = old[1]
         elif now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS:
-            tree.fingerprints[e.rel] = fp
+            tree.fingerprints[rel] = fp
     _sort(tree, known)
     return tree
 
@@ -144,7 +179,7 @@ class _Git:
     prefix: str  # the ledger root relative to the work tree's top, "" or ending in "/"
 
 
-def _start_git(root: Path) -> _Git | None:
+def _start_git(root: Path, folder: str) -> _Git | None:
     top = private.work_tree(root)
     if top is None or private.git_dir(root) is None:
         return None
@@ -162,10 +197,10 @@ def _start_git(root: Path) -> _Git | None:
         base + args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
         env=env)
     try:
-        listing = start(["ls-files", "--stage", "-z", "--", "."])
+        listing = start(["ls-files", "--stage", "-z", "--", folder])
         try:
             status = start(["status", "--porcelain=v1", "-z", "--untracked-files=all",
-                            "--ignored=matching", "--no-renames", "--", "."])
+                            "--ignored=matching", "--no-renames", "--", folder])
         except OSError:
             _stop_one(listing)
             return None
@@ -187,9 +222,10 @@ def _stop(git: _Git | None) -> None:
         _stop_one(git.status)
 
 
-def _git_blobs(git: _Git) -> dict[str, str] | None:
-    """rel -> blob id of each file git knows to hold its index's content; None
-    when git could not answer (the caller then uses stats)."""
+def _git_blobs(git: _Git) -> tuple[dict[str, str], bytes] | None:
+    """rel -> blob id of each file git knows to hold its index's content, and
+    git's answers as they came; None when git could not answer (the caller
+    then uses stats)."""
     try:
         listing, _ = git.listing.communicate(timeout=60)
         status, _ = git.status.communicate(timeout=60)
@@ -198,20 +234,23 @@ def _git_blobs(git: _Git) -> dict[str, str] | None:
         return None
     if git.listing.returncode != 0 or git.status.returncode != 0:
         return None
-    known: dict[str, str] = {}
-    for item in listing.split(b"\0"):
-        if not item:
-            continue
-        meta, _, path = item.partition(b"\t")
-        parts = meta.split(b" ")
-        # Regular files only (100644, 100755), merged (stage 0).
-        if len(parts) == 3 and parts[0].startswith(b"100") and parts[2] == b"0":
-            known[os.fsdecode(path)] = parts[1].decode("ascii")
+    # "100644 <40 hex> 0\t<path>": regular files only (100644, 100755), merged (stage 0).
+    text = listing.decode("utf-8", "surrogateescape")
+    items = text.split("\0")
+    tab = items[0].find("\t") if items else -1
+    if tab == 49:  # SHA-1 object names: fixed places, no per-entry parsing
+        known = {item[50:]: item[7:47] for item in items if item[:3] == "100" and item[48:50] == "0\t"}
+    else:  # SHA-256 repositories (or an empty index)
+        known = {}
+        for item in items:
+            meta, _, path = item.partition("\t")
+            parts = meta.split(" ")
+            if len(parts) == 3 and parts[0].startswith("100") and parts[2] == "0":
+                known[path] = parts[1]
     # Anything git reports as differing from its index is read here instead.
-    items = status.split(b"\0")
     cut = len(git.prefix)
-    for item in items:
+    for item in status.decode("utf-8", "surrogateescape").split("\0"):
         if len(item) > 3:
-            name = os.fsdecode(item[3:])
+            name = item[3:]
             known.pop(name[cut:] if name.startswith(git.prefix) else name, None)
-    return known
+    return known, listing + b"\0\0" + status
