@@ -240,7 +240,8 @@ class Loader:
                         dict(old.own), dict(old.skeletons), dict(old.made), day,
                         {c: list(col) for c, col in old.columns.items()})
             todo = [i for i, (a, b) in enumerate(zip(old.blobs, blobs, strict=True)) if a != b or b is None]
-            todo += [i for i, rel in enumerate(paths) if rel in old.made and not holds(old.made[rel], True, day)]
+            todo += [i for i, rel in enumerate(paths)
+                     if rel in old.made and not holds(old.made[rel], True, day)]
             for i in todo:
                 new.forget(i)
         else:
