@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import marshal
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,7 +166,10 @@ class Loader:
 
     # -- the state of every file ------------------------------------------------
 
-    def state(self) -> State:
+    def state(self, *, keep: bool = True) -> State:
+        """Every file's contribution.  keep=False (validate): a state built
+        afresh is not stored (validate's own answer is), nor are its facets
+        made: the next command that needs them builds on the last stored one."""
         if self._state is None:
             key = self._digest()
             old = None
@@ -179,7 +182,7 @@ class Loader:
             if old is not None and (old.day == day or (not old.made and old.day <= day)):
                 self._state = old
             else:
-                self._state = self._build(old)
+                self._state = self._build(old, keep=keep)
         return self._state
 
     def columns(self) -> facet.Columns:
@@ -214,7 +217,7 @@ class Loader:
             facet.set_row(cols, i, facets_)
         return cols
 
-    def _build(self, old: State | None) -> State:
+    def _build(self, old: State | None, *, keep: bool = True) -> State:
         """The state of the tree, reusing what old (or the memo) knows of unchanged files."""
         tree = self._tree_now()
         day = self.today.isoformat()
@@ -224,21 +227,22 @@ class Loader:
                 old = State.unpack(value) if value is not None else None
             except CacheError as exc:
                 self._lost(exc)
+        # Nothing stored to build on next time: this state is kept, whoever asked.
+        keep = keep or old is None
         if old is not None:
             # This memo file is made for this very schema (its digest is in the
             # salt) and holds a tree: the schema compiled then, so the slow
             # Python validator is left until a record fails.
             self.session.schema.vetted = True
-            old.columns = None
-            old.columns = _columns(self._stored("facets", None), len(old.paths))
+            old.columns = _columns(self._stored("facets", None), len(old.paths)) if keep else None
         paths = tree.paths
         blobs = [tree.blobs.get(rel) for rel in paths]
         n = len(paths)
-        if old is not None and old.paths == paths and old.columns is not None:
+        if old is not None and old.paths == paths and (old.columns is not None or not keep):
             # The same files (the usual warm case): copy, then forget the changed rows.
             new = State(paths, blobs, list(old.rids), list(old.parsed), list(old.ids), list(old.indexed),
                         dict(old.own), dict(old.skeletons), dict(old.made), day,
-                        {c: list(col) for c, col in old.columns.items()})
+                        {c: list(col) for c, col in old.columns.items()} if old.columns is not None else None)
             todo = [i for i, (a, b) in enumerate(zip(old.blobs, blobs, strict=True)) if a != b or b is None]
             todo += [i for i, rel in enumerate(paths)
                      if rel in old.made and not holds(old.made[rel], True, day)]
@@ -246,21 +250,22 @@ class Loader:
                 new.forget(i)
         else:
             new = State(paths, blobs, [None] * n, [False] * n, [None] * n, [False] * n, day=day,
-                        columns=facet.empty_columns(n))
-            assert new.columns is not None
+                        columns=facet.empty_columns(n) if keep else None)
             prior: dict[str, int] = {p: i for i, p in enumerate(old.paths)} if old else {}
             todo = []
             for i, rel in enumerate(paths):
                 j = prior.get(rel)
                 if old is not None and j is not None and blobs[i] is not None and old.blobs[j] == blobs[i] \
-                        and old.columns is not None and holds(old.made.get(rel, old.day), rel in old.made, day):
+                        and (old.columns is not None or not keep) \
+                        and holds(old.made.get(rel, old.day), rel in old.made, day):
                     new.rids[i], new.parsed[i], new.ids[i], new.indexed[i] = \
                         old.rids[j], old.parsed[j], old.ids[j], old.indexed[j]
                     for store in ("own", "skeletons", "made"):
                         if rel in getattr(old, store):
                             getattr(new, store)[rel] = getattr(old, store)[rel]
-                    for code in facet.CODES:
-                        new.columns[code][i] = old.columns[code][j]
+                    if new.columns is not None and old.columns is not None:
+                        for code in facet.CODES:
+                            new.columns[code][i] = old.columns[code][j]
                 else:
                     todo.append(i)
         for rel in tree.listing.kinds:
@@ -276,6 +281,7 @@ class Loader:
         tree.unknown = [rel for rel in tree.unknown if rel not in tree.blobs and rel not in tree.problems]
         if self.memo is not None:
             tree.remember(self.memo)
+        if self.memo is not None and keep:
             self._keep("tree", new.pack())
             self._keep("facets", {"columns": new.columns})
             if self.memo is not None:
@@ -431,12 +437,9 @@ class Loader:
         return all(_evidence_fp(self.layout.root, rel) == fp for rel, fp in seen.items())
 
     def _answer(self) -> dict[str, Any]:
-        from ledger.core.validate import Checked, check_ledger
-
-        state = self.state()
+        state = self.state(keep=False)
         problems = [(p, *t) for p, ts in state.own.items() for t in ts]
-        checked = (Checked(state.paths[i], state.skeleton(i)) for i in range(len(state.paths)))
-        cross = check_ledger(checked)
+        cross = _cross(state)
         lookup, seen = self._evidence_lookup()
         cross += _evidence(state, lookup)
         problems += [(p.path, *as_tuple(p)) for p in self._locate(cross)]
@@ -611,10 +614,37 @@ class Loader:
                 if state.parsed[i] and isinstance(state.ids[i], str)}
 
 
+def _cross(state: State) -> list[Problem]:
+    """validate.check_ledger over the state's columns: unique ids and links
+    between incidents, without a record object per file."""
+    from collections import Counter
+
+    from ledger.core.validate import cross_problems, links
+
+    ids: list[str | None] = [rid if ok and isinstance(rid, str) else None
+                             for rid, ok in zip(state.ids, state.parsed, strict=True)]
+    counts = Counter(ids)
+    counts.pop(None, None)
+    twice = {rid for rid, n in counts.items() if n > 1}
+    # In the order each id's first file comes, with its files in path order, as check_ledger has them.
+    using: dict[str, list[str]] = {}
+    for path, rid in zip(state.paths, ids, strict=True):
+        if rid is not None and rid in twice:
+            using.setdefault(rid, []).append(path)
+    duplicates = list(using.items())
+    linking: list[tuple[str, Mapping[str, Any]]] = [
+        (p, s) for p, s in sorted(state.skeletons.items()) if links(s)]
+    known = set(counts)
+    every = [rid for rid in ids if rid is not None]
+    return cross_problems(duplicates, linking, lambda wanted: wanted & known,
+                          lambda: list(dict.fromkeys(every)))
+
+
 def _columns(value: dict[str, Any] | None, n: int) -> facet.Columns | None:
     """The stored facet columns, when they are whole and of n rows."""
     cols = value.get("columns") if value is not None else None
-    if isinstance(cols, dict) and all(isinstance(cols.get(c), list) and len(cols[c]) == n for c in facet.CODES):
+    if isinstance(cols, dict) and all(isinstance(cols.get(c), list) and len(cols[c]) == n
+                                      for c in facet.CODES):
         return cols
     return None
 
