@@ -184,14 +184,13 @@ class Pages:
     def overview(self) -> dict[str, Any]:
         rows = self.site.rows
         lowers = [b for b in (model.date_bounds(r)[0] for _, r in rows) if b]
-        uppers = [b for b in (model.date_bounds(r)[1] for _, r in rows) if b]
         countries = {model.country(r) for _, r in rows if model.country(r)}
         counts = self.site.counts
         return {
             "total": len(rows),
             "countries": len(countries),
             "first": min(lowers).isoformat() if lowers else "",
-            "last": max(uppers).isoformat() if uppers else "",
+            "last": max(lowers).isoformat() if lowers else "",
             "year": charts.time_chart(counts["year"]),
             "month": charts.time_chart(counts["month"]),
             "facets": [(key, title, charts.bar_rows(counts[key], _country if key == "country" else None))

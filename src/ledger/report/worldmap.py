@@ -58,12 +58,18 @@ def _path(rings: list[list[tuple[float, float]]]) -> str:
         if len(ring) < 3 or all(lat < SOUTH for _, lat in ring):
             continue  # Antarctica lies below the map
         out = []
-        for i, (lon, lat) in enumerate(ring):
+        shift, prev = 0.0, None
+        for lon, lat in ring:
+            lon += shift
+            # A ring that crosses the antimeridian (Russia, Fiji) goes on past
+            # the edge of the map (where the SVG clips it) instead of drawing
+            # a line back across the whole world.
+            if prev is not None and abs(lon - prev) > 180:
+                turn = 360.0 if lon < prev else -360.0
+                shift, lon = shift + turn, lon + turn
             x, y = project(lon, max(min(lat, NORTH), SOUTH))
-            # A ring that crosses the antimeridian (Russia, Fiji) jumps from one
-            # edge of the map to the other: a new subpath, not a line across.
-            jump = i == 0 or abs(lon - ring[i - 1][0]) > 180
-            out.append(f"{'M' if jump else 'L'}{x:g},{y:g}")
+            out.append(f"{'L' if prev is not None else 'M'}{x:g},{y:g}")
+            prev = lon
         parts.append("".join(out) + "Z")
     return "".join(parts)
 

@@ -9,7 +9,9 @@
   if (!table || !box || !input || !shown) { return; }
   var body = table.tBodies[0];
   var rows = Array.prototype.slice.call(body.rows);
-  var texts = rows.map(function (row) { return row.textContent.toLocaleLowerCase(); });
+  var texts = rows.map(function (row) {
+    return (row.textContent + " " + (row.getAttribute("data-search") || "")).toLocaleLowerCase();
+  });
   box.hidden = false;
 
   function filter() {
