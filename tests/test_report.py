@@ -427,6 +427,20 @@ def _check_page(browser: Any, page: Path) -> dict[str, Any]:
 
 
 @needs_browser
+def test_the_accessibility_checks_catch_faults(browser: Any, tmp_path: Path) -> None:
+    """The control: each check below finds the fault it is for."""
+    page = tmp_path / "faulty.html"
+    page.write_text('<!DOCTYPE html><title>x</title><h2>late</h2><h4>skip</h4><input id="a">'
+                    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                    '<p><font color="#bbbbbb">faint</font></p>', encoding="utf-8")
+    open_page(browser, page)
+    found = browser.execute_script(_A11Y)
+    assert found["headings"] == [2, 4]
+    assert len(found["unlabelled"]) == 1 and len(found["noalt"]) == 1
+    assert [f[2] for f in found["lowContrast"]] == ["faint"]
+
+
+@needs_browser
 def test_pages_in_a_browser(browser: Any, built: dict[str, Path], example: tuple[Path, Path]) -> None:
     _, site = example
     pages = [site / "index.html", site / "map.html", site / "incidents.html", site / "method.html",
