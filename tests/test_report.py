@@ -310,6 +310,50 @@ def test_public_report_refuses_invalid_records(synthetic: Path, tmp_path: Path) 
         assert not (tmp_path / "site").exists()
 
 
+BROKEN = """schema_version: 1
+id: 2020-broken-record-aaaa
+title: [a, b]
+date: 123
+status: {x: 1}
+location: KZ
+acts: arrest
+actors: [{ref: 1, names: [x]}, {ref: q, names: {"ru": 2}}, 7]
+sources: [{url: 5, archived_url: [1]}, "x"]
+related: 2020-restricted-secret-id-bbbb
+rights: {a: 1}
+tags: [1, 2]
+recorded: me
+description: [x]
+duplicate_of: [2020-restricted-secret-id-bbbb]
+"""
+
+
+@pytest.mark.parametrize("extra", [(), ("--public", "--allow-invalid")])
+def test_broken_records_do_not_break_the_report(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    root = tmp_path / "ledger"
+    shutil.copytree(synth.REPO / "schema", root / "schema")
+    (root / "incidents").mkdir()
+    (root / "incidents" / "2020-broken-record-aaaa.yaml").write_text(BROKEN, encoding="utf-8")
+    (root / "incidents" / "2020-bad-id-cccc.yaml").write_text(
+        "id: ../../etc\ntitle: t\ndate: 2020-13-45/2020\nlocation: {country: [KZ], lat: '1', lon: 1e999}\n"
+        "acts: [{type: [1], victims: x}]\ninterventions: [{type: 1}, 2]\n", encoding="utf-8")
+    (root / "actors").mkdir()
+    (root / "actors" / "a.yaml").write_text("id: [x]\n", encoding="utf-8")
+    (root / "actors" / "b.yaml").write_text("id: good-one\nname: {x: 1}\nnames: [1]\nsources: 5\n",
+                                           encoding="utf-8")
+    result = report(root, tmp_path / "site", *extra)
+    assert result.exit_code == 0, result.stderr
+    assert "actors/a.yaml: not a readable actor profile" in result.stderr
+    assert "report of 2 incidents written" in result.stderr
+    pages = sorted(p.name for p in (tmp_path / "site").rglob("*.html"))
+    # No page for an id that is not a plain one; nothing written outside the site.
+    assert "2020-broken-record-aaaa.html" in pages and "good-one.html" in pages
+    assert not any(".." in p for p in pages) and not (tmp_path / "etc.html").exists()
+    if extra:
+        site = b"".join(p.read_bytes() for p in (tmp_path / "site").rglob("*.html"))
+        assert b"restricted-secret-id" not in site
+
+
 # -- in a browser ---------------------------------------------------------------------------
 
 CHROMIUM = next((p for p in (os.environ.get("CHROMIUM"), shutil.which("chromium"),
@@ -526,3 +570,23 @@ def test_screenshots_at_phone_and_desktop_width(browser: Any, built: dict[str, P
             assert overflow <= 0, (name, width, overflow)
             screenshot(browser, tmp_path / f"{name}-{width}.png", width)
     assert len(list(tmp_path.glob("*.png"))) == 6
+
+
+@needs_browser
+def test_print_layout(browser: Any, built: dict[str, Path], tmp_path: Path) -> None:
+    import base64
+
+    open_page(browser, built["full"] / "incidents" / "2019-hostile-text-cccc.html")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        shown = browser.execute_script(
+            "return [getComputedStyle(document.querySelector('header.site nav')).display,"
+            " getComputedStyle(document.querySelector('.sources h3 a'), '::after').content]")
+        pdf = browser.execute_cdp_cmd("Page.printToPDF", {"printBackground": False})
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert shown[0] == "none"  # no navigation on paper
+    assert "https://example.org/x?a=1&b=2" in shown[1]  # a printed link shows where it goes
+    data = base64.b64decode(pdf["data"])
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    (tmp_path / "incident.pdf").write_bytes(data)

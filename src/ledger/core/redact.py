@@ -214,7 +214,10 @@ def _redact_links(record: Record, public_ids: Container[str]) -> None:
             record["related"] = kept
         else:
             record.pop("related")
-    if "duplicate_of" in record and record["duplicate_of"] not in public_ids:
+    elif "related" in record:  # not a list (a broken record): may still name a withheld id
+        del record["related"]
+    dup = record.get("duplicate_of")
+    if "duplicate_of" in record and not (isinstance(dup, str) and dup in public_ids):
         del record["duplicate_of"]
 
 

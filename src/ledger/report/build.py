@@ -131,8 +131,8 @@ def write_site(site: Site, folder: Path) -> int:
     put("map.html", "map.html", map=pages.map())
     put("incidents.html", "table.html", table=pages.table())
     put("method.html", "method.html", method=pages.method())
-    for name, record in pages.incident_pages():
-        put(f"incidents/{name}", "incident.html", "../", r=record, view=pages.incident(record))
+    for name, path, record in pages.incident_pages():
+        put(f"incidents/{name}", "incident.html", "../", r=record, view=pages.incident(record, path))
     if pages.profile_pages:
         put("actors.html", "actors.html", profiles=pages.profile_index())
         for name, profile in pages.profile_pages:
@@ -240,15 +240,16 @@ class Pages:
         return out
 
     # one incident --------------------------------------------------------------------
-    def incident_pages(self) -> Iterable[tuple[str, dict[str, Any]]]:
+    def incident_pages(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
         seen = set()
-        for _, r in self.site.rows:
+        for path, r in self.site.rows:
             rid = r.get("id")
             if rid in self.pages and rid not in seen:
                 seen.add(rid)
-                yield self.pages[rid], r
+                yield self.pages[rid], path, r
 
-    def incident(self, r: dict[str, Any]) -> dict[str, Any]:
+    def incident(self, r: dict[str, Any], path: str = "") -> dict[str, Any]:
+        """What `ledger show` shows (a public view's rows have no path)."""
         names = model.actor_names(r)
         acts = []
         for act in model.items(r, "acts"):
@@ -280,7 +281,7 @@ class Pages:
                       ("Coordinates", _coordinates_text(r)), ("Status", text(r.get("status"))),
                       ("Confidentiality", text(r.get("confidentiality")) or "public"),
                       ("Rights", ", ".join(model.strings(r, "rights"))),
-                      ("Tags", ", ".join(model.strings(r, "tags")))],
+                      ("Tags", ", ".join(model.strings(r, "tags"))), ("File", path)],
             "related": related,
             "duplicate_of": (text(dup), self.page_of(dup)) if dup else None,
             "acts": acts, "actors": actors, "sources": [_source(s) for s in model.items(r, "sources")],
