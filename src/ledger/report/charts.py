@@ -99,6 +99,12 @@ def _nice(n: int) -> int:
 
 
 def _grid(top: int) -> list[int]:
+    """Grid lines at round steps (1, 2, 5, 10, 25 ...), three to six of them."""
     if top <= 5:
         return list(range(1, top + 1))
-    return [top * i // 4 for i in range(1, 5)]
+    magnitude = 10 ** int(math.log10(top))
+    for step in (magnitude // 10 or 1, magnitude // 5 or 1, magnitude // 4 or 1, magnitude // 2 or 1,
+                 magnitude, magnitude * 2, magnitude * 5):
+        if top // step <= 6:
+            return list(range(step, top + 1, step))
+    return [top]
