@@ -39,9 +39,10 @@ def make(book: Any, output: Path, *, filter: Filter | None = None, public: bool 
     for rel in skipped:
         warn(f"warning: {rel}: not a readable actor profile; left out of the report")
     withheld = None
+    # As export: invalid records are reported; a public build refuses them,
+    # since a broken record's redaction cannot be trusted.
+    exporting.check_validity(book.check(), public=public, allow_invalid=allow_invalid, warn=warn)
     if public:
-        # As export --public: a broken record's redaction cannot be trusted.
-        exporting.check_validity(book.check(), public=True, allow_invalid=allow_invalid, warn=warn)
         view = book.public(filter)
         withheld = view.withheld
         shown = redact.public_profiles(found, withheld)
