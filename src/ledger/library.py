@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ledger.core.schema import Schema
     from ledger.core.summary import Key, Summary
     from ledger.editing.save import Candidate
+    from ledger.report.make import Built
 
 __all__ = ["Ledger", "Public", "Row", "Verdict"]
 
@@ -219,6 +220,19 @@ class Ledger:
             data = yamlio.parse(text)[0] if text is not None else None
             if isinstance(data, dict):
                 yield e.rel, data
+
+    # -- the report ------------------------------------------------------------------
+
+    def report(self, output: str | Path, *, filter: Filter | None = None, public: bool = False,
+               force: bool = False, criteria: Sequence[tuple[str, Sequence[str]]] = (),
+               allow_invalid: bool = False, warn: Any = None) -> Built:
+        """The static website of the records the filter keeps (of the public
+        view with public) written into the folder output, replacing it whole
+        (SPEC 12).  criteria: the filter options as given, for the site to say."""
+        from ledger.report.make import make
+
+        return make(self, Path(output), filter=filter, public=public, force=force, criteria=criteria,
+                    allow_invalid=allow_invalid, warn=warn or (lambda _m: None))
 
     # -- writing -------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
-                 "export", "diff", "log", "evidence", "verify", "rename")
+                 "export", "report", "diff", "log", "evidence", "verify", "rename")
 
 
 class _Group(TyperGroup):
@@ -635,6 +635,41 @@ def export(
         render("export", fmt.value, result, out, raw=raw)
     if output is not None:
         _err(f"exported to {output}")
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", metavar="DIR", help="The folder to write the site into: new, empty, or an "
+        "earlier report (replaced whole).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace DIR even if it holds something else.")
+                     ] = False,
+    since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
+    status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
+    text: TextOpt = None, where: WhereOpt = None, public: PublicOpt = False,
+    allow_invalid: Annotated[bool, typer.Option(
+        "--allow-invalid", help="With --public: build even while some records are invalid.")] = False,
+) -> None:
+    """Write a static website of the ledger: overview, map, table, one page per incident.
+
+    The site loads nothing from any other host (no fonts, scripts or map
+    tiles from elsewhere), opens from a folder (file://) or any static host,
+    and prints legibly.  Its figures are those of `ledger summary`.  --public
+    builds it from the public release only and says what it withholds.
+    """
+    book = _ledger()
+    flt = _filter(book.session, since=since, until=until, country=country, act=act, status=status,
+                  tag=tag, right=right, actor=actor, text=text, where=where)
+    criteria = [("--since", [since] if since else []), ("--until", [until] if until else []),
+                ("--country", country or []), ("--act", act or []), ("--status", status or []),
+                ("--tag", tag or []), ("--right", right or []), ("--actor", actor or []),
+                ("--text", text or []), ("--where", where or [])]
+    built = book.report(output, filter=flt, public=public, force=force, criteria=criteria,
+                        allow_invalid=allow_invalid, warn=_err)
+    if built.withheld is not None:
+        _err(built.withheld.summary())
+    _err(f"report of {built.incidents} incident{'s' if built.incidents != 1 else ''} written to {output} "
+         f"({built.files} files); open {output / 'index.html'}")
 
 
 # -- add / edit / init ------------------------------------------------------------

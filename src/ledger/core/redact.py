@@ -214,7 +214,10 @@ def _redact_links(record: Record, public_ids: Container[str]) -> None:
             record["related"] = kept
         else:
             record.pop("related")
-    if "duplicate_of" in record and record["duplicate_of"] not in public_ids:
+    elif "related" in record:  # not a list (a broken record): may still name a withheld id
+        del record["related"]
+    dup = record.get("duplicate_of")
+    if "duplicate_of" in record and not (isinstance(dup, str) and dup in public_ids):
         del record["duplicate_of"]
 
 
@@ -316,3 +319,46 @@ def _strings(record: Record, node: Any,
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _strings(record, value, (*path, i))
+
+
+def public_profiles(profiles: Iterable[Record], withheld: Withheld) -> list[Record]:
+    """Actor profiles (SPEC 9) a public release may show: none marked
+    confidential (counted as withheld actors), and of the rest no confidential
+    source."""
+    out = []
+    for profile in profiles:
+        if is_confidential(profile):
+            withheld.actors += 1
+            continue
+        shown = copy.deepcopy(profile)
+        if "sources" in shown:
+            sources = shown["sources"] if isinstance(shown["sources"], list) else [shown["sources"]]
+            kept = [s for s in sources if not is_confidential(s)]
+            withheld.sources += len(sources) - len(kept)
+            if kept:
+                shown["sources"] = kept
+            else:
+                del shown["sources"]
+        out.append(shown)
+    return out
+
+
+def unlink_profiles(rows: Iterable[Row], published: Container[str], withheld: Withheld) -> list[Row]:
+    """Public rows whose actors refer only to published profiles: an actor of
+    a confidential (or unknown) profile becomes the withheld placeholder,
+    since a profile marked confidential makes every actor that refers to it
+    confidential, and a profile's id may itself be a name."""
+    out = []
+    for path, record in rows:
+        actors = record.get("actors")
+        if isinstance(actors, list) and any(isinstance(a, dict) and "profile" in a for a in actors):
+            record = copy.deepcopy(record)
+            for i, actor in enumerate(record["actors"]):
+                if not isinstance(actor, dict) or "profile" not in actor:
+                    continue
+                if actor["profile"] in published:
+                    continue
+                record["actors"][i] = {"ref": actor.get("ref"), "name": WITHHELD_NAME}
+                withheld.actors += 1
+        out.append((path, record))
+    return out

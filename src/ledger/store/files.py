@@ -691,3 +691,63 @@ def sqlite_output(path: Path, *, overwrite: bool = False) -> Iterator[Any]:
             raise LedgerError(f"cannot write {path}: {exc}") from None
         finally:
             conn.close()
+
+
+# -- output folders (report) --------------------------------------------------------
+
+@contextmanager
+def output_dir(path: Path, *, marker: str, overwrite: bool = False,
+               keep_clear: Iterable[Path] = ()) -> Iterator[Path]:
+    """A new folder beside path for the caller to fill; renamed into place
+    when the block ends without error and removed otherwise, so path holds
+    the old folder or the whole new one, never half of either.
+
+    An existing path may be replaced only when it is a folder that is empty
+    or holds the file ``marker`` (an earlier output of the same kind), or
+    with overwrite.  Never one that is a symbolic link, a file, or holds or
+    is one of ``keep_clear`` (the ledger itself).
+    """
+    import shutil
+    import tempfile
+
+    path = Path(os.path.abspath(path))
+    if path.is_symlink():
+        raise LedgerError(f"cannot write {path}: it is a symbolic link", hint="give the folder it points to")
+    if path.exists() and not path.is_dir():
+        raise LedgerError(f"cannot write {path}: it is not a folder")
+    for guarded in keep_clear:
+        guarded = Path(os.path.abspath(guarded))
+        if guarded == path or path in guarded.parents:
+            raise UsageError(f"cannot write the report to {path}: it holds the ledger",
+                             hint="choose a folder outside the ledger")
+    if not path.parent.is_dir():
+        raise LedgerError(f"cannot write {path}: the folder {path.parent} does not exist",
+                          hint="create the folder first, or choose another --output")
+    if path.is_dir() and not overwrite:
+        try:
+            entries = os.listdir(path)
+        except OSError as exc:
+            raise LedgerError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if entries and marker not in entries:
+            raise UsageError(f"{path} is not empty and holds no earlier report",
+                             hint="choose an empty or new folder, or pass --force to replace it")
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from None
+    old: Path | None = None
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        if path.exists():
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+            os.replace(path, old / "previous")
+        os.replace(tmp, path)
+    except OSError as exc:
+        if old is not None and (old / "previous").exists() and not path.exists():
+            os.replace(old / "previous", path)  # put the earlier report back
+        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
