@@ -1,0 +1,143 @@
+"""Person and organisation names compared across scripts and spelling systems.
+
+One person is written Шураев in a Russian source, Shuraev in a passport
+(ICAO 9303), Shurayev by the BGN/PCGN system an English newspaper uses and
+Šuraev in a scholarly text.  Each name is turned into the Latin spellings
+the common systems give it (``iuliia`` implements them), then into a
+*loose* form that irons out what the systems disagree on (y/j/i, kh/h/x,
+ts/c, doubled letters, apostrophes for soft signs), so that those spellings
+compare equal, and a *skeleton* (first letter and consonants) that blocks
+candidates cheaply.  Pure functions, cached: names repeat across records.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Romanisation systems people meet in sources: passports (ICAO 9303 since
+# 2013 in Russia, the ministry's 1997 rules before it), BGN/PCGN (English
+# press and maps), ISO 9 (GOST 7.79, libraries), scholarly, Wikipedia.
+_SYSTEMS = ("ICAO_DOC_9303", "MVD_782", "BGN_PCGN", "GOST_779", "SCIENTIFIC", "WIKIPEDIA")
+SYSTEM_NAMES = {"ICAO_DOC_9303": "passport", "MVD_782": "passport 1997", "BGN_PCGN": "BGN/PCGN",
+                "GOST_779": "ISO 9", "SCIENTIFIC": "scholarly", "WIKIPEDIA": "Wikipedia"}
+# iuliia knows the Russian alphabet: Kazakh, Ukrainian and Belarusian letters
+# are first read as the Russian letter they are usually romanised like.
+_TO_RUSSIAN = str.maketrans({"ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у",
+                             "һ": "х", "і": "и", "ї": "йи", "є": "е", "ґ": "г", "ў": "у"})
+# Letters of scholarly and ISO 9 spellings that NFKD would cut to a bare letter.
+_DIACRITICS = str.maketrans({"š": "sh", "ž": "zh", "č": "ch", "ŝ": "shch", "â": "ya", "û": "yu",
+                             "ë": "yo", "ǎ": "a", "ʹ": "", "ʺ": "", "’": "", "'": "", "`": "", "ʼ": ""})
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+# What romanisations disagree on, ironed out (applied in order).
+_LOOSE = [(re.compile(p), r) for p, r in (
+    (r"shch|sch", "s"), (r"kh|x", "h"), (r"ts|tz", "c"), (r"zh", "j"), (r"ck", "k"), (r"w", "v"),
+    (r"j", "y"), (r"y", "i"), (r"ie", "e"), (r"(.)\1+", r"\1"))]
+_VOWELS = re.compile(r"[aeiouh]")
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """One way of writing a name: as given, or romanised by a system."""
+
+    given: str  # the name as the record holds it
+    system: str  # "" when given in Latin script, else the system's label
+    loose: str  # the comparison form
+
+
+def plain(text: str) -> str:
+    """Lower-case ASCII words of a Latin-script name."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_DIACRITICS)
+    ascii_ = "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii())
+    return " ".join(w for w in _NOT_WORD.split(ascii_) if w)
+
+
+def loose(text: str) -> str:
+    """The comparison form of a Latin-script name (see the module's docstring)."""
+    words = []
+    for word in plain(text).split():
+        for pattern, repl in _LOOSE:
+            word = pattern.sub(repl, word)
+        words.append(word)
+    return " ".join(words)
+
+
+@lru_cache(maxsize=65536)
+def spellings(name: str) -> tuple[Spelling, ...]:
+    """The name and, when it holds Cyrillic letters, its romanisations."""
+    if not _CYRILLIC.search(name):
+        form = loose(name)
+        return (Spelling(name, "", form),) if form else ()
+    import iuliia
+
+    text = unicodedata.normalize("NFC", name).lower().translate(_TO_RUSSIAN)
+    out: dict[str, Spelling] = {}
+    for system in _SYSTEMS:
+        latin = getattr(iuliia, system).translate(text)
+        form = loose(latin)
+        if form and form not in out:
+            out[form] = Spelling(name, SYSTEM_NAMES[system], form)
+    return tuple(out.values())
+
+
+def skeleton(word: str) -> str:
+    """A blocking key for one loose word: its first letter and its consonants."""
+    if len(word) < 3:
+        return ""
+    key = word[0] + _VOWELS.sub("", word[1:])
+    return key if len(key) >= 2 else ""
+
+
+def keys(names: list[str]) -> set[str]:
+    """Blocking keys of every word of every spelling of names."""
+    return {k for name in names for s in spellings(name) for w in s.loose.split() if (k := skeleton(w))}
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    score: float  # 0..1
+    a: str  # the spelling of the first name that matched
+    b: str
+    how: str  # "same name", "transliteration (BGN/PCGN)", "spelling, 93% similar"
+
+
+EXACT = 1.0
+TRANSLITERATED = 0.95
+# Below this similarity two names are not taken for one.
+SIMILAR = 0.85
+
+
+def best_match(a_names: list[str], b_names: list[str]) -> NameMatch | None:
+    """How well the best pair of names (any script, any system) agrees, or None
+    when no pair is similar enough to count."""
+    from rapidfuzz import fuzz
+
+    from ledger.core.normalize import fold
+
+    folded = {fold(n): n for n in b_names}
+    for n in a_names:
+        if fold(n) in folded:
+            return NameMatch(EXACT, n, folded[fold(n)], "same name")
+    a_sp = [s for n in a_names for s in spellings(n)]
+    b_sp = [s for n in b_names for s in spellings(n)]
+    best: NameMatch | None = None
+    for x in a_sp:
+        for y in b_sp:
+            if sorted(x.loose.split()) == sorted(y.loose.split()):
+                system = x.system or y.system
+                how = f"transliteration ({system})" if system else "spelling variant"
+                if x.loose != y.loose:
+                    how += ", words in another order"
+                return NameMatch(TRANSLITERATED, x.given, y.given, how)
+            ratio = fuzz.token_sort_ratio(x.loose, y.loose) / 100
+            xw, yw = x.loose.split(), y.loose.split()
+            if min(len(xw), len(yw)) == 1 and len(min(xw, yw, key=len)[0]) >= 4:
+                # A surname alone against a full name: the surname must be there.
+                ratio = max(ratio, 0.9 * fuzz.token_set_ratio(x.loose, y.loose) / 100)
+            if ratio >= SIMILAR and (best is None or ratio > best.score):
+                how = f"spelling, {round(ratio * 100)}% similar"
+                best = NameMatch(round(ratio, 3), x.given, y.given, how)
+    return best
