@@ -79,9 +79,10 @@ class Incident:
     place: str
     coords: tuple[float, float] | None
     urls: frozenset[str]
-    titles: frozenset[str]
+    titles: dict[str, str]  # folded title -> as written
     resolved: frozenset[str]  # ids this record is already linked to (related, duplicate_of, distinct)
     duplicate_of: str
+    shown: tuple[str, str] = ("", "")  # place and region as written
 
 
 def actor_names(actor: dict[str, Any]) -> list[str]:
@@ -149,9 +150,10 @@ def incident(path: str, record: Record, profiles: dict[str, dict[str, Any]] | No
         country=str(loc.get("country", "")).upper(), region=fold(str(loc.get("region", ""))),
         place=fold(str(loc.get("place", ""))), coords=coords,
         urls=frozenset(normal_url(s["url"]) for s in sources if isinstance(s.get("url"), str) and s["url"]),
-        titles=frozenset(t for s in sources if isinstance(s.get("title"), str)
-                         and len(t := fold(s["title"])) >= 12),
-        resolved=frozenset(resolved), duplicate_of=dup if isinstance(dup, str) else "")
+        titles={t: s["title"] for s in sources if isinstance(s.get("title"), str)
+                and len(t := fold(s["title"])) >= 12},
+        resolved=frozenset(resolved), duplicate_of=dup if isinstance(dup, str) else "",
+        shown=(str(loc.get("place", "")), str(loc.get("region", ""))))
 
 
 # -- scoring -------------------------------------------------------------------------
@@ -253,9 +255,9 @@ def _place_evidence(a: Incident, b: Incident) -> list[Evidence]:
         if km <= 25:
             return [Evidence("place", f"coordinates {km:.0f} km apart", WEIGHTS["place"] * 0.5)]
     if a.place and a.place == b.place:
-        return [Evidence("place", f"same place: {a.place}", WEIGHTS["place"])]
+        return [Evidence("place", f"same place: {a.shown[0]}", WEIGHTS["place"])]
     if a.region and a.region == b.region:
-        return [Evidence("place", f"same region: {a.region}", WEIGHTS["place"] * 0.5)]
+        return [Evidence("place", f"same region: {a.shown[1]}", WEIGHTS["place"] * 0.5)]
     if a.country and a.country == b.country:
         return [Evidence("place", f"same country: {a.country}", WEIGHTS["place"] * 0.2)]
     return []
@@ -265,9 +267,9 @@ def _source_evidence(a: Incident, b: Incident) -> list[Evidence]:
     urls = sorted(a.urls & b.urls)
     if urls:
         return [Evidence("source", f"same source URL: {urls[0]}", WEIGHTS["source"])]
-    titles = sorted(a.titles & b.titles)
+    titles = sorted(set(a.titles) & set(b.titles))
     if titles:
-        return [Evidence("source", f"same source title: {titles[0]}", WEIGHTS["source"] * 0.8)]
+        return [Evidence("source", f"same source title: {a.titles[titles[0]]}", WEIGHTS["source"] * 0.8)]
     return []
 
 

@@ -46,6 +46,7 @@ class Spelling:
     given: str  # the name as the record holds it
     system: str  # "" when given in Latin script, else the system's label
     loose: str  # the comparison form
+    plain: str = ""  # lower-case ASCII, before the loose rules
 
 
 def plain(text: str) -> str:
@@ -70,16 +71,19 @@ def spellings(name: str) -> tuple[Spelling, ...]:
     """The name and, when it holds Cyrillic letters, its romanisations."""
     if not _CYRILLIC.search(name):
         form = loose(name)
-        return (Spelling(name, "", form),) if form else ()
+        return (Spelling(name, "", form, plain(name)),) if form else ()
     import iuliia
 
     text = unicodedata.normalize("NFC", name).lower().translate(_TO_RUSSIAN)
     out: dict[str, Spelling] = {}
     for system in _SYSTEMS:
         latin = getattr(iuliia, system).translate(text)
-        form = loose(latin)
-        if form and form not in out:
-            out[form] = Spelling(name, SYSTEM_NAMES[system], form)
+        form, exact = loose(latin), plain(latin)
+        if form and exact in out:  # one spelling, several systems: name them all
+            seen = out[exact]
+            out[exact] = Spelling(name, f"{seen.system}, {SYSTEM_NAMES[system]}", form, exact)
+        elif form:
+            out[exact] = Spelling(name, SYSTEM_NAMES[system], form, exact)
     return tuple(out.values())
 
 
@@ -123,6 +127,11 @@ def best_match(a_names: list[str], b_names: list[str]) -> NameMatch | None:
             return NameMatch(EXACT, n, folded[fold(n)], "same name")
     a_sp = [s for n in a_names for s in spellings(n)]
     b_sp = [s for n in b_names for s in spellings(n)]
+    for x in a_sp:
+        for y in b_sp:
+            if x.plain == y.plain and (x.system or y.system):
+                how = f"transliteration ({x.system or y.system})"
+                return NameMatch(TRANSLITERATED, x.given, y.given, how)
     best: NameMatch | None = None
     for x in a_sp:
         for y in b_sp:

@@ -41,24 +41,19 @@ def render_csv(found: Found, out: Output, *, raw: bool = False, **_: Any) -> Non
 def render_table(found: Found, out: Output, **_: Any) -> None:
     """Each pair as a short block: score and kind, the two sides, the evidence,
     and the command that resolves it."""
-    from rich.text import Text
-
-    console = out.console()
+    # Plain lines, never wrapped: ids and the resolve command are copied whole.
     for p in found.pairs:
-        console.print(Text(f"{p.score:.2f}  {p.kind} pair", style="bold"))
+        out.write(f"{p.score:.2f}  {p.kind} pair\n")
         for side in (p.a, p.b):
-            console.print(Text("  ").append(line(side.key), style="cyan")
-                          .append(f"  {line(side.label)}").append(f"  ({line(side.detail)})", style="dim"))
+            out.write(f"  {line(side.key)}  {line(side.label)}  ({line(side.detail)})\n")
         for e in p.evidence:
-            sign = "-" if e.factor < 1 else "+"
-            amount = f"x{e.factor:g}" if e.factor < 1 else f"{e.weight:.2f}"
-            console.print(Text(f"    {sign} {amount:>5}  {line(e.detail)}"))
-        console.print(Text(f"    resolve: ledger duplicates --resolve {line(p.a.key)} {line(p.b.key)} "
-                           "--as duplicate|distinct", style="dim"))
-        console.print()
+            amount = f"x{e.factor:g}" if e.factor < 1 else f"+{e.weight:.2f}"
+            out.write(f"    {amount:>5}  {line(e.detail)}\n")
+        out.write(f"    resolve: ledger duplicates --resolve {line(p.a.key)} {line(p.b.key)} "
+                  "--as duplicate|distinct\n\n")
     n = len(found.pairs)
-    console.print(Text(f"{n} candidate pair{'s' if n != 1 else ''} scoring {found.min_score:g} or more; "
-                       "each is a proposal for a person to decide", style="dim"))
+    out.write(f"{n} candidate pair{'s' if n != 1 else ''} scoring {found.min_score:g} or more; "
+              "each is a proposal for a person to decide\n")
 
 
 @register("resolved", "json")
