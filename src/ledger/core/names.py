@@ -49,21 +49,36 @@ class Spelling:
     plain: str = ""  # lower-case ASCII, before the loose rules
 
 
+@lru_cache(maxsize=65536)
 def plain(text: str) -> str:
     """Lower-case ASCII words of a Latin-script name."""
+    if text.isascii():  # most romanisations: no Unicode work to do
+        return " ".join(w for w in _NOT_WORD.split(text.lower().replace("'", "").replace("`", "")) if w)
     text = unicodedata.normalize("NFKC", text).casefold().translate(_DIACRITICS)
     ascii_ = "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii())
     return " ".join(w for w in _NOT_WORD.split(ascii_) if w)
 
 
+@lru_cache(maxsize=65536)
+def _loose_word(word: str) -> str:
+    for pattern, repl in _LOOSE:
+        word = pattern.sub(repl, word)
+    return word
+
+
 def loose(text: str) -> str:
     """The comparison form of a Latin-script name (see the module's docstring)."""
-    words = []
-    for word in plain(text).split():
-        for pattern, repl in _LOOSE:
-            word = pattern.sub(repl, word)
-        words.append(word)
-    return " ".join(words)
+    return " ".join(_loose_word(w) for w in plain(text).split())
+
+
+@lru_cache(maxsize=65536)
+def _romanised(word: str) -> tuple[str, ...]:
+    """One Cyrillic word as each system in _SYSTEMS writes it (names share
+    their words, so this is where the cache pays)."""
+    import iuliia
+
+    text = unicodedata.normalize("NFC", word).lower().translate(_TO_RUSSIAN)
+    return tuple(getattr(iuliia, system).translate(text) for system in _SYSTEMS)
 
 
 @lru_cache(maxsize=65536)
@@ -72,12 +87,10 @@ def spellings(name: str) -> tuple[Spelling, ...]:
     if not _CYRILLIC.search(name):
         form = loose(name)
         return (Spelling(name, "", form, plain(name)),) if form else ()
-    import iuliia
-
-    text = unicodedata.normalize("NFC", name).lower().translate(_TO_RUSSIAN)
+    words = [_romanised(w) if _CYRILLIC.search(w) else (w,) * len(_SYSTEMS) for w in name.split()]
     out: dict[str, Spelling] = {}
-    for system in _SYSTEMS:
-        latin = getattr(iuliia, system).translate(text)
+    for i, system in enumerate(_SYSTEMS):
+        latin = " ".join(w[i] for w in words)
         form, exact = loose(latin), plain(latin)
         if form and exact in out:  # one spelling, several systems: name them all
             seen = out[exact]
@@ -95,9 +108,14 @@ def skeleton(word: str) -> str:
     return key if len(key) >= 2 else ""
 
 
+@lru_cache(maxsize=65536)
+def _name_keys(name: str) -> frozenset[str]:
+    return frozenset(k for s in spellings(name) for w in s.loose.split() if (k := skeleton(w)))
+
+
 def keys(names: list[str]) -> set[str]:
     """Blocking keys of every word of every spelling of names."""
-    return {k for name in names for s in spellings(name) for w in s.loose.split() if (k := skeleton(w))}
+    return {k for name in names for k in _name_keys(name)}
 
 
 @dataclass(frozen=True)
@@ -114,38 +132,52 @@ TRANSLITERATED = 0.95
 SIMILAR = 0.85
 
 
+@lru_cache(maxsize=65536)
+def _fold(name: str) -> str:
+    from ledger.core.normalize import fold
+
+    return fold(name)
+
+
+def _sorted_words(form: str) -> str:
+    return " ".join(sorted(form.split()))
+
+
 def best_match(a_names: list[str], b_names: list[str]) -> NameMatch | None:
     """How well the best pair of names (any script, any system) agrees, or None
     when no pair is similar enough to count."""
     from rapidfuzz import fuzz
 
-    from ledger.core.normalize import fold
-
-    folded = {fold(n): n for n in b_names}
+    folded = {_fold(n): n for n in b_names}
     for n in a_names:
-        if fold(n) in folded:
-            return NameMatch(EXACT, n, folded[fold(n)], "same name")
+        if _fold(n) in folded:
+            return NameMatch(EXACT, n, folded[_fold(n)], "same name")
     a_sp = [s for n in a_names for s in spellings(n)]
     b_sp = [s for n in b_names for s in spellings(n)]
+    by_plain = {s.plain: s for s in b_sp}
     for x in a_sp:
-        for y in b_sp:
-            if x.plain == y.plain and (x.system or y.system):
-                how = f"transliteration ({x.system or y.system})"
-                return NameMatch(TRANSLITERATED, x.given, y.given, how)
+        y = by_plain.get(x.plain)
+        if y is not None and (x.system or y.system):
+            return NameMatch(TRANSLITERATED, x.given, y.given, f"transliteration ({x.system or y.system})")
+    by_words = {_sorted_words(s.loose): s for s in b_sp}
+    for x in a_sp:
+        y = by_words.get(_sorted_words(x.loose))
+        if y is not None:
+            system = x.system or y.system
+            how = f"transliteration ({system})" if system else "spelling variant"
+            if x.loose != y.loose:
+                how += ", words in another order"
+            return NameMatch(TRANSLITERATED, x.given, y.given, how)
     best: NameMatch | None = None
-    for x in a_sp:
-        for y in b_sp:
-            if sorted(x.loose.split()) == sorted(y.loose.split()):
-                system = x.system or y.system
-                how = f"transliteration ({system})" if system else "spelling variant"
-                if x.loose != y.loose:
-                    how += ", words in another order"
-                return NameMatch(TRANSLITERATED, x.given, y.given, how)
-            ratio = fuzz.token_sort_ratio(x.loose, y.loose) / 100
-            xw, yw = x.loose.split(), y.loose.split()
+    a_forms = {s.loose: s for s in a_sp}
+    b_forms = {s.loose: s for s in b_sp}
+    for xf, x in a_forms.items():
+        for yf, y in b_forms.items():
+            ratio = fuzz.token_sort_ratio(xf, yf, score_cutoff=SIMILAR * 100) / 100
+            xw, yw = xf.split(), yf.split()
             if min(len(xw), len(yw)) == 1 and len(min(xw, yw, key=len)[0]) >= 4:
                 # A surname alone against a full name: the surname must be there.
-                ratio = max(ratio, 0.9 * fuzz.token_set_ratio(x.loose, y.loose) / 100)
+                ratio = max(ratio, 0.9 * fuzz.token_set_ratio(xf, yf) / 100)
             if ratio >= SIMILAR and (best is None or ratio > best.score):
                 how = f"spelling, {round(ratio * 100)}% similar"
                 best = NameMatch(round(ratio, 3), x.given, y.given, how)
