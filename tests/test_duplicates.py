@@ -218,3 +218,34 @@ def test_romanisations_match(x: str, y: str) -> None:
                                       ("Kazakh authorities", "Almaty court")])
 def test_different_names_do_not_match(x: str, y: str) -> None:
     assert names.best_match([x], [y]) is None
+
+
+def test_profiles_plug_in(tmp_path: Path) -> None:
+    x = _record("2021-01-10-shurayev-xxxx", "Arman Shurayev", "2021-01-10")
+    y = _record("2021-05-10-shuraev-yyyy", "Arman Shuraev", "2021-05-10")
+    z = _record("2021-08-10-shuraev-zzzz", "Арман Шураев", "2021-08-10")
+    n = _record("2021-11-10-nurdauletov-nnnn", "Ghizat Nurdauletov", "2021-11-10")
+    for r in (y, z):
+        r["actors"][0]["profile"] = "arman-shuraev"
+    root = _ledger(tmp_path, [x, y, z, n])
+    path = root / "schema" / "incident.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["$defs"]["actor"]["properties"]["profile"] = {"type": "string"}
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    (root / "actors").mkdir()
+    for pid, name in (("arman-shuraev", "Arman Shuraev"), ("gizat-nurdauletov", "Gizat Nurdauletov")):
+        (root / "actors" / f"{pid}.yaml").write_text(json.dumps({"id": pid, "name": name, "kind": "person"}),
+                                                     encoding="utf-8")
+    pairs = _pairs(root, "--kind", "actors")
+    # Y and Z share a profile: one actor. X is a candidate for it; so is Ghizat for the unused profile.
+    assert _keys(pairs, "actor") == {frozenset(("2021-01-10-shurayev-xxxx#victim", "arman-shuraev")),
+                                     frozenset(("2021-11-10-nurdauletov-nnnn#victim", "gizat-nurdauletov"))}
+    assert {p["b"]["path"] for p in pairs} >= {"actors/gizat-nurdauletov.yaml"}
+    r = invoke(["--ledger", str(root), "duplicates", "--resolve", "2021-01-10-shurayev-xxxx#victim",
+                "arman-shuraev", "--as", "duplicate"])
+    assert r.exit_code == 0, r.stderr
+    assert "victim.profile: arman-shuraev" in r.stdout
+    written = (root / "incidents" / "2021" / f"{x['id']}.yaml").read_text(encoding="utf-8")
+    assert "profile: arman-shuraev" in written
+    assert _keys(_pairs(root, "--kind", "actors"), "actor") == {
+        frozenset(("2021-11-10-nurdauletov-nnnn#victim", "gizat-nurdauletov"))}

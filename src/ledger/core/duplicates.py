@@ -492,7 +492,14 @@ def people(rows: Iterable[Row], profiles: dict[str, dict[str, Any]] | None = Non
             p.kinds.add(a["kind"])
         p.profile = p.profile or str(profile or "")
         p.distinct |= set(model.strings(a, "distinct"))
-    return [p for p in groups.values() if p.names]
+    out = [p for p in groups.values() if p.names]
+    linked = {p.profile for p in out}
+    for pid, data in (profiles or {}).items():
+        # A profile no record refers to yet: an inline actor may be the one it describes.
+        if pid not in linked and actor_names(data):
+            kinds = {data["kind"]} if isinstance(data.get("kind"), str) else set()
+            out.append(Person([], actor_names(data), kinds, pid, set(model.strings(data, "distinct"))))
+    return out
 
 
 def score_people(a: Person, b: Person) -> tuple[float, list[Evidence]]:
@@ -510,9 +517,9 @@ def score_people(a: Person, b: Person) -> tuple[float, list[Evidence]]:
 
 
 def _person_side(p: Person) -> Side:
-    path = p.entries[0][1]
+    path = f"actors/{p.profile}.yaml" if p.profile else p.entries[0][1]
     shown = ", ".join(p.incidents[:3]) + (f" +{len(p.incidents) - 3}" if len(p.incidents) > 3 else "")
-    return Side(p.key, path if not p.profile else "", p.names[0], shown)
+    return Side(p.key, path, p.names[0], shown or "no incident yet")
 
 
 def actor_pairs(persons: list[Person], min_score: float = DEFAULT_MIN_SCORE) -> Iterator[Pair]:
