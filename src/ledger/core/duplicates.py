@@ -531,6 +531,7 @@ def actor_pairs(persons: list[Person], min_score: float = DEFAULT_MIN_SCORE) -> 
         for key in names.keys(p.names):
             blocks[key].append(i)
     seen: set[tuple[int, int]] = set()
+    where = [set(p.incidents) for p in persons]
     for members in blocks.values():
         if len(members) < 2 or len(members) > MAX_BLOCK:
             continue
@@ -540,7 +541,8 @@ def actor_pairs(persons: list[Person], min_score: float = DEFAULT_MIN_SCORE) -> 
                     continue
                 seen.add((i, j))
                 a, b = persons[i], persons[j]
-                if set(a.incidents) & set(b.incidents) or a.distinct & b.keys or b.distinct & a.keys:
+                if where[i] & where[j] or (a.distinct and a.distinct & b.keys) \
+                        or (b.distinct and b.distinct & a.keys):
                     continue
                 score, evidence = score_people(a, b)
                 if score >= min_score:

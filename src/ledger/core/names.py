@@ -48,6 +48,11 @@ class Spelling:
     loose: str  # the comparison form
     plain: str = ""  # lower-case ASCII, before the loose rules
 
+    @property
+    def words(self) -> str:
+        """The loose form with its words in order: "Шураев Арман" meets "Arman Shuraev"."""
+        return _sorted_words(self.loose)
+
 
 @lru_cache(maxsize=65536)
 def plain(text: str) -> str:
@@ -139,6 +144,7 @@ def _fold(name: str) -> str:
     return fold(name)
 
 
+@lru_cache(maxsize=65536)
 def _sorted_words(form: str) -> str:
     return " ".join(sorted(form.split()))
 
@@ -159,9 +165,9 @@ def best_match(a_names: list[str], b_names: list[str]) -> NameMatch | None:
         y = by_plain.get(x.plain)
         if y is not None and (x.system or y.system):
             return NameMatch(TRANSLITERATED, x.given, y.given, f"transliteration ({x.system or y.system})")
-    by_words = {_sorted_words(s.loose): s for s in b_sp}
+    by_words = {s.words: s for s in b_sp}
     for x in a_sp:
-        y = by_words.get(_sorted_words(x.loose))
+        y = by_words.get(x.words)
         if y is not None:
             system = x.system or y.system
             how = f"transliteration ({system})" if system else "spelling variant"
