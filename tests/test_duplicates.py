@@ -249,3 +249,12 @@ def test_profiles_plug_in(tmp_path: Path) -> None:
     assert "profile: arman-shuraev" in written
     assert _keys(_pairs(root, "--kind", "actors"), "actor") == {
         frozenset(("2021-11-10-nurdauletov-nnnn#victim", "gizat-nurdauletov"))}
+
+
+def test_validate_checks_distinct_like_related(tmp_path: Path) -> None:
+    record = _record("2021-03-05-shuraev-aaaa", "Arman Shuraev", "2021-03-05")
+    record["distinct"] = ["2021-03-05-nowhere-zzzz"]
+    root = _ledger(tmp_path, [record])
+    r = invoke(["--ledger", str(root), "validate"])
+    assert r.exit_code == 1
+    assert "distinct points to '2021-03-05-nowhere-zzzz', which is not an incident" in r.stdout
