@@ -258,3 +258,21 @@ def test_validate_checks_distinct_like_related(tmp_path: Path) -> None:
     r = invoke(["--ledger", str(root), "validate"])
     assert r.exit_code == 1
     assert "distinct points to '2021-03-05-nowhere-zzzz', which is not an incident" in r.stdout
+
+
+def test_record_text_is_neutral_in_every_format(tmp_path: Path) -> None:
+    a = _record("2021-03-05-x-aaaa", "Arman Shuraev", "2021-03-05")
+    b = _record("2021-03-05-x-bbbb", "Arman Shurayev", "2021-03-05")
+    a["title"] = "=HYPERLINK(\"http://evil\")\x1b[2J"
+    b["title"] = "::error::forged\nsecond line"
+    root = _ledger(tmp_path, [a, b])
+    table = invoke(["--ledger", str(root), "duplicates", "--kind", "incidents"]).stdout
+    assert "\x1b" not in table and "\\x1b[2J" in table
+    assert not any(line.lstrip().startswith("::") for line in table.splitlines())
+    csv_args = ["--ledger", str(root), "duplicates", "--kind", "incidents", "--format", "csv"]
+    import csv
+
+    cell = next(csv.DictReader(invoke(csv_args).stdout.splitlines()))["a_label"]
+    assert cell.startswith("'=HYPERLINK")
+    raw = next(csv.DictReader(invoke([*csv_args, "--raw"]).stdout.splitlines()))["a_label"]
+    assert raw.startswith("=HYPERLINK")
