@@ -29,6 +29,7 @@ from ledger.store.loader import Loader, Row, Verdict
 from ledger.store.session import Session
 
 if TYPE_CHECKING:
+    from ledger.core.duplicates import Pair
     from ledger.core.evidence import VerifyReport
     from ledger.core.query import Filter, Order
     from ledger.core.schema import Schema
@@ -138,6 +139,17 @@ class Ledger:
         """summary.count of the records the filter keeps."""
         counted: Summary = self.loader.count(keys, self._widen(filter))
         return counted
+
+    def duplicates(self, filter: Filter | None = None, *, min_score: float | None = None,
+                   incidents: bool = True, actors: bool = True) -> list[Pair]:
+        """Candidate duplicate incidents and actors among the records the filter
+        keeps, best first (``ledger duplicates``); resolved pairs are left out."""
+        from ledger.core import duplicates
+
+        rows = list(self.records(filter))
+        return duplicates.find_pairs(rows, min_score=duplicates.DEFAULT_MIN_SCORE if min_score is None
+                                     else min_score, incidents=incidents, actors=actors,
+                                     profiles=files.read_profiles(self.session.layout))
 
     # -- checking ------------------------------------------------------------
 

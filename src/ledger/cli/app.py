@@ -21,7 +21,7 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
-                 "export", "report", "diff", "log", "evidence", "verify", "rename")
+                 "duplicates", "export", "report", "diff", "log", "evidence", "verify", "rename")
 
 
 class _Group(TyperGroup):
@@ -540,6 +540,78 @@ def actors(
     rows = _select(_ledger(), public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where)
     render("actors", format.value, merge(rows), _out())
+
+
+# -- duplicates -----------------------------------------------------------------
+
+class DuplicatesFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class DuplicatesKind(str, Enum):
+    all = "all"
+    incidents = "incidents"
+    actors = "actors"
+
+
+class Decision(str, Enum):
+    duplicate = "duplicate"
+    distinct = "distinct"
+
+
+@app.command()
+def duplicates(
+    min_score: Annotated[float | None, typer.Option(
+        "--min-score", metavar="SCORE", min=0.0, max=1.0,
+        help="Show pairs scoring at least SCORE (0-1; default 0.6).")] = None,
+    kind: Annotated[DuplicatesKind, typer.Option(
+        "--kind", help="Pairs of incidents, of actors, or both.")] = DuplicatesKind.all,
+    resolve: Annotated[tuple[str, str] | None, typer.Option(
+        "--resolve", metavar="A B", help="Record a decision on a pair instead of listing: two incident "
+        "ids, or two actors as INCIDENT-ID#REF (or a profile id). Needs --as.")] = None,
+    as_: Annotated[Decision | None, typer.Option(
+        "--as", help="duplicate: the later incident gets duplicate_of (actors: linked to one profile, "
+        "or each other's name as an alias); distinct: never proposed again.")] = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", metavar="ID",
+        help="With --resolve on actors --as duplicate: the profile to link both to.")] = None,
+    since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
+    status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
+    text: TextOpt = None, where: WhereOpt = None, raw: RawOpt = False,
+    format: Annotated[DuplicatesFormat, typer.Option(
+        "--format", "-f", help="Output format.")] = DuplicatesFormat.table,
+) -> None:
+    """Pairs of incidents that may record one event, and of actors that may be one
+    person, each with a score (0-1) and the evidence for it.
+
+    Evidence: victims named alike in any script, transliteration or alias;
+    overlapping dates; the same acts, place or source. Pairs already resolved
+    (duplicate_of, related, distinct, one profile) are not listed. It only
+    proposes: --resolve A B --as duplicate|distinct records a person's decision
+    as an ordinary edit of the records.
+    """
+    from ledger.core.duplicates import DEFAULT_MIN_SCORE
+    from ledger.render import render
+    from ledger.render.duplicates import Found
+
+    book = _ledger()
+    if resolve is not None or as_ is not None:
+        from ledger.editing import resolve as resolving
+
+        if resolve is None or as_ is None:
+            raise typer.BadParameter("--resolve A B and --as go together", param_hint="--resolve")
+        done = resolving.resolve(book.session, resolve[0], resolve[1], as_.value, profile=profile)
+        render("resolved", "json" if format is DuplicatesFormat.json else "text", done, _out())
+        return
+    flt = _filter(book.session, since=since, until=until, country=country, act=act, status=status, tag=tag,
+                  right=right, actor=actor, text=text, where=where)
+    _warn_unreadable(book.unreadable)
+    score = DEFAULT_MIN_SCORE if min_score is None else min_score
+    pairs = book.duplicates(flt, min_score=score, incidents=kind is not DuplicatesKind.actors,
+                            actors=kind is not DuplicatesKind.incidents)
+    render("duplicates", format.value, Found(pairs, score), _out(), raw=raw)
 
 
 # -- export ---------------------------------------------------------------------

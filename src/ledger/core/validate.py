@@ -28,6 +28,8 @@ DATE_FIELDS: tuple[tuple[str, ...], ...] = (
     ("recorded", "on"), ("sources", "*", "published"), ("sources", "*", "captured"))
 
 
+# Keys whose values are ids of other incidents in this ledger.
+LINK_KEYS = ("related", "duplicate_of", "distinct")
 KEY_CODES = frozenset({"schema-unknown-field", "schema-required", "duplicate-id"})
 
 
@@ -371,7 +373,7 @@ def record_problems(path: str, data: dict[str, Any], *, today: dt.date) -> list[
                     out.append(Problem(path, 0, 0, "date-in-future",
                                        f"{_field_name(parts)} {value} is in the future",
                                        pointer=pointer(parts)))
-    for key in ("related", "duplicate_of"):
+    for key in LINK_KEYS:
         values = data.get(key)
         for i, value in enumerate(values if isinstance(values, list) else [values]):
             if isinstance(rid, str) and value == rid:
@@ -474,7 +476,7 @@ def check_ledger(records: Iterable[Checked]) -> list[Problem]:
 
 def links(data: Mapping[str, Any]) -> bool:
     """Whether a record points to other incidents."""
-    return "related" in data or "duplicate_of" in data
+    return any(key in data for key in LINK_KEYS)
 
 
 def cross_problems(duplicates: Iterable[tuple[str, list[str]]], linking: list[tuple[str, Mapping[str, Any]]],
@@ -490,12 +492,12 @@ def cross_problems(duplicates: Iterable[tuple[str, list[str]]], linking: list[tu
             out.append(Problem(p, 0, 0, "duplicate-id", f"id '{rid}' is also used by {others}",
                                pointer="/id",
                                hint="ids are permanent and unique; give one record a new id"))
-    targets = {v for _, data in linking for key in ("related", "duplicate_of")
+    targets = {v for _, data in linking for key in LINK_KEYS
                for v in _listed(data.get(key)) if isinstance(v, str)}
     found = known(targets) if targets else set()
     every: list[str] | None = None
     for path, data in linking:
-        for key in ("related", "duplicate_of"):
+        for key in LINK_KEYS:
             values = data.get(key)
             for i, value in enumerate(_listed(values)):
                 if isinstance(value, str) and value not in found and value != data.get("id"):

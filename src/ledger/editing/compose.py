@@ -32,8 +32,11 @@ ROLES = ("victims", "perpetrators")
 # Known fields that are asked (and put in the editor template) only when the
 # user asks for more detail; every other field, including any field a team
 # adds to its schema, is asked straight away.
+# Decisions of a review (`ledger duplicates --resolve`), never asked: quiet, and
+# left out of "more details" too.
+REVIEW_FIELDS = frozenset({"distinct", "actors.distinct"})
 QUIET_FIELDS = frozenset({
-    "related", "duplicate_of", "interventions",
+    "related", "duplicate_of", "interventions", "distinct", "actors.distinct",
     "location.lat", "location.lon", "location.precision",
     "actors.affiliation", "actors.confidential",
     "sources.language", "sources.archived_url", "sources.file", "sources.sha256", "sources.size",

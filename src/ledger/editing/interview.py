@@ -119,6 +119,8 @@ class Interview:
         for key, child in sub.get("properties", {}).items():
             child = self.schema.resolve(child)
             name = dotted((*path, key))
+            if name in compose.REVIEW_FIELDS:
+                continue
             if name in compose.QUIET_FIELDS and key not in node and (id(node), key) not in self.asked:
                 value = self.field((*path, key), child, False)
                 if value is not None:
@@ -134,7 +136,7 @@ class Interview:
                         self.more(item, (*path, key, "*"), items)
 
     def _has_quiet(self, path: tuple[str, ...], sub: dict[str, Any], item: dict[str, Any]) -> bool:
-        return any(dotted((*path, k)) in compose.QUIET_FIELDS and k not in item
+        return any(dotted((*path, k)) in compose.QUIET_FIELDS - compose.REVIEW_FIELDS and k not in item
                    and (id(item), k) not in self.asked for k in sub.get("properties", {}))
 
     # -- one field -----------------------------------------------------------

@@ -26,6 +26,7 @@ _MODULES = {
     "verify": "ledger.render.evidence", "evidence-added": "ledger.render.evidence",
     "saved": "ledger.render.recording", "initialized": "ledger.render.recording",
     "renamed": "ledger.render.rename",
+    "duplicates": "ledger.render.duplicates", "resolved": "ledger.render.duplicates",
 }
 
 

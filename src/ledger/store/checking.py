@@ -38,7 +38,9 @@ class Packed(NamedTuple):
 
 def skeleton(data: dict[str, Any]) -> dict[str, Any]:
     """What the cross-record checks need of a record: far smaller than the record."""
-    out: dict[str, Any] = {k: data[k] for k in ("id", "related", "duplicate_of") if k in data}
+    from ledger.core.validate import LINK_KEYS
+
+    out: dict[str, Any] = {k: data[k] for k in ("id", *LINK_KEYS) if k in data}
     sources = data.get("sources")
     # Only evidence files matter; entries keep their places, which messages name.
     if isinstance(sources, list) and any(isinstance(s, dict) and isinstance(s.get("file"), str)
