@@ -21,7 +21,7 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
-                 "export", "diff", "log", "evidence", "verify", "rename")
+                 "export", "import", "diff", "log", "evidence", "verify", "rename")
 
 
 class _Group(TyperGroup):
@@ -635,6 +635,70 @@ def export(
         render("export", fmt.value, result, out, raw=raw)
     if output is not None:
         _err(f"exported to {output}")
+
+
+# -- import ---------------------------------------------------------------------
+
+class ImportFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A CSV, XLSX, JSON or JSONL file of incidents.")],
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", "-m", metavar="MAP.toml", help="Which column fills which field (see the README); "
+        "with --init-mapping, the file to write it to.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what each row would do; write nothing.")
+                       ] = False,
+    skip_duplicates: Annotated[bool, typer.Option(
+        "--skip-duplicates", help="Do not add a row that looks like an incident already recorded.")] = False,
+    init_mapping: Annotated[bool, typer.Option(
+        "--init-mapping", help="Write a starting mapping for FILE (to --mapping, else stdout).")] = False,
+    format: Annotated[ImportFormat, typer.Option("--format", "-f", help="Output format.")
+                      ] = ImportFormat.table,
+) -> None:
+    """Bring incidents in from a spreadsheet: one record per row.
+
+    Every row is checked as `ledger validate` would before anything is
+    written; a row that does not validate is reported as FILE:ROW:COLUMN and
+    skipped (exit 1).  Importing the same file again changes nothing; a
+    changed row updates only the fields the mapping fills.
+    """
+    from ledger.editing import importing
+    from ledger.render import render
+    from ledger.render.importing import problem_line, summary
+
+    session = _session()
+    if init_mapping:
+        text = importing.starting_mapping(session, file)
+        if mapping is None:
+            sys.stdout.write(text)
+            return
+        from ledger.store import files as storage
+
+        with storage.open_output(mapping) as stream:
+            stream.write(text)
+        _err(f"wrote {mapping}; edit it, then: ledger import {file} --mapping {mapping} --dry-run")
+        return
+    if mapping is None:
+        from ledger.core.problems import UsageError
+
+        raise UsageError("give --mapping MAP.toml", hint=f"`ledger import --init-mapping {file}` writes a start")
+    report = importing.run(session, file, mapping, dry_run=dry_run, skip_duplicates=skip_duplicates)
+    for o in report.outcomes:
+        for p in o.problems:
+            _err(problem_line(p))
+            if p.hint:
+                _err(f"    hint: {p.hint}")
+        if o.duplicates and o.action != "skipped":
+            _err(f"{report.file}:{o.row}: warning: the row looks like {', '.join(o.duplicates)} "
+                 "(same date, country and victim)" + ("; not added" if o.action == "duplicate" else ""))
+    render("imported", format.value, report, _out())
+    _err(summary(report))
+    if not report.ok:
+        raise typer.Exit(ExitCode.INVALID)
 
 
 # -- add / edit / init ------------------------------------------------------------
