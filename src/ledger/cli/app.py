@@ -549,6 +549,7 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     json = "json"
     sqlite = "sqlite"
+    xlsx = "xlsx"
 
 
 class ExportTable(str, Enum):
@@ -567,7 +568,7 @@ def export(
         "required for sqlite.")] = None,
     table: Annotated[ExportTable | None, typer.Option(
         "--table", help="csv only: one row per incident (default), or per act, actor or source, "
-        "keyed by incident_id.")] = None,
+        "keyed by incident_id (xlsx holds each as a sheet).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
@@ -576,8 +577,10 @@ def export(
     allow_invalid: Annotated[bool, typer.Option(
         "--allow-invalid", help="With --public: export even while some records are invalid.")] = False,
 ) -> None:
-    """Export records for analysis or release: CSV, JSON Lines, JSON or SQLite.
+    """Export records for analysis or release: CSV, XLSX, JSON Lines, JSON or SQLite.
 
+    xlsx writes the CSV tables as sheets (incidents, acts, actors, sources),
+    which `ledger import` reads back.
     sqlite writes a normalised database (incidents, acts, act_actors, actors,
     actor_names, sources, interventions, tags, rights, related, meta) that
     opens in sqlite3, Datasette, DuckDB or pandas.  --public leaves out
@@ -602,8 +605,8 @@ def export(
     fmt = ExportFormat(exporting.choose_format(format.value if format else None, output))
     if table is not None and fmt is not ExportFormat.csv:
         raise UsageError("--table is for --format csv", hint="json, jsonl and sqlite hold every table")
-    if fmt is ExportFormat.sqlite and output is None:
-        raise UsageError("--format sqlite needs --output FILE", hint="e.g. --output ledger.sqlite")
+    if fmt in (ExportFormat.sqlite, ExportFormat.xlsx) and output is None:
+        raise UsageError(f"--format {fmt.value} needs --output FILE", hint=f"e.g. --output ledger.{fmt.value}")
     book = _ledger()
     session = book.session
     exporting.check_validity(book.check(), public=public, allow_invalid=allow_invalid, warn=_err)
@@ -627,6 +630,14 @@ def export(
             written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"),
                                    paths=not public)
         _err(f"exported {written} incident{'s' if written != 1 else ''} to {output}")
+        return
+    if fmt is ExportFormat.xlsx:
+        from ledger.render.export import write_xlsx
+
+        assert output is not None
+        with storage.output_file(output, overwrite=force) as tmp:
+            write_xlsx(tmp, list(selected()), session.schema, public=public, raw=raw)
+        _err(f"exported to {output}")
         return
     with (storage.open_output(output, overwrite=force) if output is not None
           else contextlib.nullcontext(None)) as stream:

@@ -206,7 +206,8 @@ def _required_name(message: str) -> str:
 
 def _with_field(p: Problem) -> str:
     where = ".".join(part for part in p.pointer.strip("/").split("/") if part)
-    return f"{where}: {p.message}" if where and not p.message.startswith(where) else p.message
+    plain = ".".join(part for part in where.split(".") if not part.isdigit())
+    return f"{where}: {p.message}" if where and not p.message.startswith((where, plain)) else p.message
 
 
 def _row_key(mapping: mapping_.Mapping, row: mapping_.Row) -> str:
@@ -402,8 +403,9 @@ GUESSES: dict[str, tuple[str, ...]] = {
 }
 KEY_GUESSES = ("id", "key", "uuid", "incidentid", "ref", "reference", "no", "number", "code")
 # Columns of `ledger export` that a mapping should not read back: derived or made by ledger.
+# ("sources" holds a URL, else a title, else a file: not one field.)
 EXPORT_ONLY = ("date_start", "date_end", "actors", "victims", "perpetrators", "related", "duplicate_of",
-               "confidentiality", "recorded_by", "recorded_on", "path")
+               "confidentiality", "recorded_by", "recorded_on", "path", "sources")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%b-%Y", "%B %Y", "%b %Y",
                 "%m/%Y", "%Y")
 
@@ -451,8 +453,8 @@ def starting_mapping(session: Session, file: Path) -> str:
         lines.append('id = "id"')
         used.add("id")
     for field_, guesses in GUESSES.items():
-        column = next((c for g in guesses for c in columns
-                       if squashed[c] == g and c not in used and c != key and c not in EXPORT_ONLY), None)
+        column = next((c for g in guesses for c in columns if squashed[c] == g and c not in used and c != key
+                       and not (from_export and c in EXPORT_ONLY)), None)
         if column is None:
             continue
         used.add(column)
@@ -500,7 +502,7 @@ def _spec(session: Session, sheet: sheets.Sheet, field_: str, column: str) -> st
                           if v.strip() and v.strip().casefold() not in {x.casefold() for x in vocab.values}})
         if strange:
             spec += f"  # not in the vocabulary: {', '.join(strange[:8])}: add map = {{ ... }}"
-    return spec if len(parts) > 1 or vocab is not None else _toml(column)
+    return spec if len(parts) > 1 else _toml(column) + spec[len(parts[0]):]
 
 
 def schema_fields(session: Session) -> list[str]:
