@@ -288,7 +288,9 @@ def text_of(value: Any) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value)
+    # Prose keeps its line breaks (a description's last one too, as a record holds it).
+    return text if "\n" in text.strip() else text.strip()
 
 
 @dataclass

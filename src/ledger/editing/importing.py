@@ -172,27 +172,25 @@ def _problem_at(sheet: sheets.Sheet, row: mapping_.Row, built: mapping_.Built | 
                 mapping: mapping_.Mapping, p: Problem) -> RowProblem:
     """A record's problem placed at the column its field came from."""
     fields = [part for part in p.pointer.strip("/").split("/") if part and not part.isdigit()]
+    missing = _required_name(p.message)
     column = ""
     if built is not None:
-        for n in range(len(fields), 0, -1):
-            source = built.sources.get(".".join(fields[:n]))
-            if source:
-                column = source
+        wanted = [*fields, missing] if missing else fields
+        for n in range(len(wanted), 0, -1):
+            prefix = ".".join(wanted[:n])
+            column = next((c for name, c in built.sources.items()
+                           if c and (name == prefix or name.startswith(prefix + "."))), "")
+            if column:
                 break
-        if not column:
-            # A required field the row does not give: the message names it.
-            for name, source in built.sources.items():
-                if source and f"'{name.split('.')[-1]}'" in p.message and name.split(".")[:-1] == fields:
-                    column = source
-                    break
     hint = p.hint
     if not column:
         column = mapping.key
-        missing = _required_name(p.message)
-        if missing and not hint:
+        if missing:
             where = ".".join([*fields, missing])
             hint = f"no column fills {where}: map one under [fields], or give it a constant: " \
                    f"\"{where}\" = {{ value = \"...\" }}"
+    elif any(ch in column for ch in "*?["):
+        column = next(iter(mapping_.matching(row, column)), column)
     return RowProblem(sheet.name, row.number, mapping_.column_of(row, column), _with_field(p), p.code, hint,
                       p.severity)
 
@@ -200,7 +198,7 @@ def _problem_at(sheet: sheets.Sheet, row: mapping_.Row, built: mapping_.Built | 
 def _required_name(message: str) -> str:
     import re
 
-    m = re.match(r"'([^']+)' is a required property", message)
+    m = re.search(r"required field '([^']+)'", message) or re.match(r"'([^']+)' is a required property", message)
     return m.group(1) if m else ""
 
 
