@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from conftest import invoke
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -26,7 +27,7 @@ status = { value = "likely" }
 "location.lat" = { column = "Geo", split = ",", item = 0 }
 "location.lon" = { column = "Geo", split = ",", item = 1 }
 tags = { column = "Tags", split = "," }
-"acts.type" = { column = "Tags", split = ",", map = { arrest = "arrest", beaten = "assault" }, default = "other" }
+"acts.type" = { column = "Tags", split = ",", map = {arrest="arrest", beaten="assault"}, default = "other" }
 "acts.victims" = { column = "Victims", split = "," }
 "sources.url" = { columns = "Link *" }
 description = { template = "{Summary} — {Notes}" }
@@ -149,7 +150,8 @@ def test_a_field_no_column_fills_is_explained(ledger_dir: Path, sheet: tuple[Pat
     result = _import(ledger_dir, str(data), "--mapping", str(mapping))
     assert result.exit_code == 1
     assert f"{data}:2:A: error: missing required field 'acts' [schema-required]" in result.stderr
-    assert 'hint: no column fills acts: map one under [fields], or give it a constant: "acts" =' in result.stderr
+    assert 'hint: no column fills acts.type: map one under [fields], or give it a constant: "acts.type" =' \
+        in result.stderr
     assert "0 added, 0 updated, 0 unchanged, 3 skipped" in result.stderr
 
 
@@ -215,7 +217,8 @@ def test_possible_duplicate(ledger_dir: Path, tmp_path: Path) -> None:
     data.write_text("ref,title,date,country,victim,url\n"
                     "x1,Ilyashev jailed,2020-04-18,KZ,АЛНУР ИЛЬЯШЕВ,https://x.example/1\n", encoding="utf-8")
     mapping = tmp_path / "m.toml"
-    mapping.write_text('[import]\ndataset = "partner"\nkey = "ref"\n[fields]\ntitle = "title"\ndate = "date"\n'
+    mapping.write_text('[import]\ndataset = "partner"\nkey = "ref"\n[fields]\ntitle = "title"\n'
+                       'date = "date"\n'
                        '"location.country" = "country"\n"acts.type" = { value = "sentence" }\n'
                        '"acts.victims" = "victim"\n"sources.url" = "url"\nstatus = { value = "possible" }\n',
                        encoding="utf-8")
@@ -253,8 +256,8 @@ def test_xlsx_with_dates_and_numbers(ledger_dir: Path, tmp_path: Path) -> None:
     assert [(r["row"], r["key"], r["action"]) for r in rows] == [(2, "17", "added"), (4, "18", "added")]
     from ledger.core import yamlio
 
-    texts = {p.name: yamlio.parse(p.read_text(encoding="utf-8"))[0] for p in (ledger_dir / "incidents").rglob("*")
-             if p.is_file() and "2021" in p.name}
+    texts = {p.name: yamlio.parse(p.read_text(encoding="utf-8"))[0]
+             for p in (ledger_dir / "incidents").rglob("2021-*.yaml")}
     by_key = {r["external_ids"]["office"]: r for r in texts.values()}
     assert by_key["17"]["date"] == "2021-05-04" and by_key["17"]["location"]["lat"] == 42.5
     assert by_key["18"]["date"] == "2021-05"
@@ -276,7 +279,8 @@ def test_json_nested_rows_and_jsonl(ledger_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     from ledger.core import yamlio
 
-    made = [yamlio.parse(p.read_text(encoding="utf-8"))[0] for p in (ledger_dir / "incidents").rglob("2019-*.yaml")]
+    made = [yamlio.parse(p.read_text(encoding="utf-8"))[0]
+            for p in (ledger_dir / "incidents").rglob("2019-*.yaml")]
     assert len(made) == 1
     assert [(s["url"], s["title"]) for s in made[0]["sources"]] == [
         ("https://n.example/1", "First report"), ("https://n.example/2", "Follow-up")]
@@ -367,7 +371,8 @@ def test_malformed_files_are_located_errors(ledger_dir: Path, tmp_path: Path, na
     ('[import]\ndataset = "d"\n[fields]\ntitle = "Title"\n', "import.key is required"),
     ('[import]\ndataset = "d"\nkey = "No"\n[fields]\ntitel = "Title"\n', "an incident has no field 'titel'"),
     ('[import]\ndataset = "d"\nkey = "No"\n[fields]\ntitle = "Nope"\n', "has no column 'Nope'"),
-    ('[import]\ndataset = "d"\nkey = "No"\n[fields]\ntitle = { colum = "Title" }\n', "unknown option 'colum'"),
+    ('[import]\ndataset = "d"\nkey = "No"\n[fields]\ntitle = { colum = "Title" }\n',
+     "unknown option 'colum'"),
     ('[import\n', "not TOML"),
 ])
 def test_bad_mapping_is_a_usage_error(ledger_dir: Path, sheet: tuple[Path, Path], mapping: str,

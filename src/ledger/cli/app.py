@@ -606,7 +606,8 @@ def export(
     if table is not None and fmt is not ExportFormat.csv:
         raise UsageError("--table is for --format csv", hint="json, jsonl and sqlite hold every table")
     if fmt in (ExportFormat.sqlite, ExportFormat.xlsx) and output is None:
-        raise UsageError(f"--format {fmt.value} needs --output FILE", hint=f"e.g. --output ledger.{fmt.value}")
+        raise UsageError(f"--format {fmt.value} needs --output FILE",
+                         hint=f"e.g. --output ledger.{fmt.value}")
     book = _ledger()
     session = book.session
     exporting.check_validity(book.check(), public=public, allow_invalid=allow_invalid, warn=_err)
@@ -696,7 +697,8 @@ def import_(
     if mapping is None:
         from ledger.core.problems import UsageError
 
-        raise UsageError("give --mapping MAP.toml", hint=f"`ledger import --init-mapping {file}` writes a start")
+        raise UsageError("give --mapping MAP.toml",
+                         hint=f"`ledger import --init-mapping {file}` writes a start")
     report = importing.run(session, file, mapping, dry_run=dry_run, skip_duplicates=skip_duplicates)
     for o in report.outcomes:
         for p in o.problems:

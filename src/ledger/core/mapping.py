@@ -127,7 +127,8 @@ def parse(text: str, schema: Schema) -> Mapping:
         raise MappingError("[import] must be a table")
     extra = set(head) - {"dataset", "key", "format", "sheet", "rows"}
     if extra:
-        raise MappingError(f"import.{sorted(extra)[0]}: unknown key (known: dataset, key, format, sheet, rows)")
+        raise MappingError(f"import.{sorted(extra)[0]}: unknown key "
+                           "(known: dataset, key, format, sheet, rows)")
     key = head.get("key")
     if not isinstance(key, str) or not key:
         raise MappingError("import.key is required: the column that identifies a row (e.g. key = \"id\")")
@@ -165,7 +166,8 @@ def _rule(name: str, spec: Any, schema: Schema) -> Rule:
         raise MappingError(f"{where}: give a column name or a table such as {{ column = \"...\" }}")
     extra = set(spec) - OPTIONS
     if extra:
-        raise MappingError(f"{where}: unknown option {sorted(extra)[0]!r} (known: {', '.join(sorted(OPTIONS))})")
+        raise MappingError(f"{where}: unknown option {sorted(extra)[0]!r} "
+                           f"(known: {', '.join(sorted(OPTIONS))})")
     given = [s for s in SOURCES if s in spec]
     if len(given) > 1:
         raise MappingError(f"{where}: give one of {', '.join(SOURCES)}, not {' and '.join(given)}")
@@ -477,7 +479,9 @@ def _scalar(kind: str, value: Any) -> Any:
         if kind == "integer":
             return int(text)
         if kind == "number":
-            number = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
+            # A decimal comma, as European spreadsheets write one: 42,87.
+            decimal = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
+            number = float(decimal)
             return int(number) if number.is_integer() and re.fullmatch(r"[+-]?\d+", text) else number
     except ValueError:
         return text

@@ -27,6 +27,7 @@ from ledger.core.diff import FieldChange, diff_values
 from ledger.core.fmt import FormatError, format_text
 from ledger.core.normalize import fold
 from ledger.core.problems import ExitCode, LedgerError, Problem
+from ledger.core.schema import Schema
 from ledger.editing import compose
 from ledger.editing import save as recording
 from ledger.store import files as storage
@@ -95,8 +96,9 @@ def load_mapping(path: Path, session: Session) -> mapping_.Mapping:
     try:
         return mapping_.parse(text, session.schema)
     except mapping_.MappingError as exc:
-        raise LedgerError(f"{path}: {exc}", hint="SPEC section 10 and the README show every form; "
-                          "`ledger import --init-mapping FILE` writes a start", exit_code=ExitCode.USAGE) from None
+        raise LedgerError(f"{path}: {exc}", hint="the README shows every form; "
+                          "`ledger import --init-mapping FILE` writes a start",
+                          exit_code=ExitCode.USAGE) from None
 
 
 def check_columns(mapping: mapping_.Mapping, sheet: sheets.Sheet, where: Path) -> None:
@@ -169,7 +171,7 @@ def survey(session: Session, dataset: str | None) -> Known:
 # -- rows ------------------------------------------------------------------------------
 
 def _problem_at(sheet: sheets.Sheet, row: mapping_.Row, built: mapping_.Built | None,
-                mapping: mapping_.Mapping, p: Problem) -> RowProblem:
+                mapping: mapping_.Mapping, p: Problem, schema: Schema) -> RowProblem:
     """A record's problem placed at the column its field came from."""
     fields = [part for part in p.pointer.strip("/").split("/") if part and not part.isdigit()]
     missing = _required_name(p.message)
@@ -187,6 +189,7 @@ def _problem_at(sheet: sheets.Sheet, row: mapping_.Row, built: mapping_.Built | 
         column = mapping.key
         if missing:
             where = ".".join([*fields, missing])
+            where = _fillable(schema, where)
             hint = f"no column fills {where}: map one under [fields], or give it a constant: " \
                    f"\"{where}\" = {{ value = \"...\" }}"
     elif any(ch in column for ch in "*?["):
@@ -195,10 +198,24 @@ def _problem_at(sheet: sheets.Sheet, row: mapping_.Row, built: mapping_.Built | 
                       p.severity)
 
 
+def _fillable(schema: Schema, where: str) -> str:
+    """A field a mapping can fill for where: for a list of objects, its first required field (acts.type)."""
+    sub = schema.subschema(tuple(where.split(".")))
+    if sub.get("type") == "array":
+        items = schema.resolve(sub.get("items", {}))
+        first = next((r for r in items.get("required", []) if r != "ref"), None)
+        if first is None and items.get("type") == "object":
+            first = next((k for k in items.get("properties", {}) if k != "ref"), None)
+        if first:
+            return f"{where}.{first}"
+    return where
+
+
 def _required_name(message: str) -> str:
     import re
 
-    m = re.search(r"required field '([^']+)'", message) or re.match(r"'([^']+)' is a required property", message)
+    m = re.search(r"required field '([^']+)'", message) or re.match(r"'([^']+)' is a required property",
+                                                                      message)
     return m.group(1) if m else ""
 
 
@@ -230,9 +247,9 @@ def plan(session: Session, sheet: sheets.Sheet, mapping: mapping_.Mapping, *,
         outcomes.append(outcome)
         at = mapping_.column_of(row, mapping.key)
         if not key:
-            outcome.problems.append(RowProblem(sheet.name, row.number, at, f"the key column {mapping.key!r} "
-                                               "is empty", "import-key", "every row needs its key: it is how a "
-                                               "re-import finds the record"))
+            outcome.problems.append(RowProblem(
+                sheet.name, row.number, at, f"the key column {mapping.key!r} is empty", "import-key",
+                "every row needs its key: it is how a re-import finds the record"))
             continue
         if key in seen:
             outcome.problems.append(RowProblem(sheet.name, row.number, at, f"key {key!r} is also on row "
@@ -242,8 +259,8 @@ def plan(session: Session, sheet: sheets.Sheet, mapping: mapping_.Mapping, *,
         seen[key] = row.number
         built = mapping_.build(mapping, row, session.schema)
         if built.errors:
-            outcome.problems += [RowProblem(sheet.name, row.number, mapping_.column_of(row, c), m, "import-value")
-                                 for c, m in built.errors]
+            outcome.problems += [RowProblem(sheet.name, row.number, mapping_.column_of(row, c), m,
+                                            "import-value") for c, m in built.errors]
             continue
         target = known.by_key.get(key) if mapping.dataset else None
         rid = built.record.get("id")
@@ -269,7 +286,8 @@ def _new(session: Session, sheet: sheets.Sheet, mapping: mapping_.Mapping, row: 
         return recording.prepare(session, text, ctx, taken)
 
     candidate = build()
-    outcome.problems += [_problem_at(sheet, row, built, mapping, p) for p in candidate.problems]
+    outcome.problems += [_problem_at(sheet, row, built, mapping, p, session.schema)
+                         for p in candidate.problems]
     if not candidate.ok:
         if candidate.empty:
             outcome.problems.append(RowProblem(sheet.name, row.number, mapping_.column_of(row, mapping.key),
@@ -296,7 +314,8 @@ def _update(session: Session, sheet: sheets.Sheet, mapping: mapping_.Mapping, ro
         raw, original = read_original(session, rel)
     except LedgerError as exc:
         outcome.problems.append(RowProblem(sheet.name, row.number, mapping_.column_of(row, mapping.key),
-                                           f"matches {rel}, which cannot be read: {exc.message}", "import-target"))
+                                           f"matches {rel}, which cannot be read: {exc.message}",
+                                           "import-target"))
         return
     old = yamlio.parse(original)[0]
     outcome.rid = str(old.get("id", "")) if isinstance(old, dict) else ""
@@ -317,15 +336,16 @@ def _update(session: Session, sheet: sheets.Sheet, mapping: mapping_.Mapping, ro
                            transform=change)
     except FormatError as exc:
         outcome.problems.append(RowProblem(sheet.name, row.number, mapping_.column_of(row, mapping.key),
-                                           f"matches {rel}:{exc.issue.line}:{exc.issue.column}, which cannot "
-                                           f"be changed: {exc.issue.message}", exc.issue.code, exc.issue.hint))
+                                           f"matches {rel}:{exc.issue.line}:{exc.issue.column}, which "
+                                           f"cannot be changed: {exc.issue.message}", exc.issue.code,
+                                           exc.issue.hint))
         return
     new = yamlio.parse(text)[0]
     if new == old:
         outcome.action = "unchanged"
         return
     problems = recording.check(session, rel, text, ids, today=today)
-    outcome.problems += [_problem_at(sheet, row, built, mapping, p) for p in problems]
+    outcome.problems += [_problem_at(sheet, row, built, mapping, p, session.schema) for p in problems]
     if any(p.is_error for p in problems):
         return
     outcome.changes = diff_values(old, new)
@@ -338,14 +358,7 @@ def commit(session: Session, outcomes: Iterable[Outcome], sheet_name: str) -> No
     """Write what plan decided: new records created, changed ones replaced."""
     for outcome in outcomes:
         if outcome.action == "added":
-            first = [True]
-
-            def again(o: Outcome = outcome) -> recording.Candidate:
-                if first.pop() if first else False:
-                    return recording.Candidate(o.path, o.text, rid=o.rid)
-                return o.build()  # type: ignore[no-any-return]
-
-            written = recording.write_new(session, again)
+            written = recording.write_new(session, _first_then(outcome))
             outcome.rid, outcome.path = written.rid, written.rel
             if not written.written:
                 outcome.action = "skipped"
@@ -360,6 +373,12 @@ def commit(session: Session, outcomes: Iterable[Outcome], sheet_name: str) -> No
                 outcome.problems.append(RowProblem(
                     sheet_name, outcome.row, "", f"{outcome.path} changed on disk during the import; it was "
                     "not overwritten", "write-conflict", "run the import again"))
+
+
+def _first_then(o: Outcome) -> Any:
+    """The candidate already checked, then (after a name clash) a fresh one."""
+    pending = [recording.Candidate(o.path, o.text, rid=o.rid)]
+    return lambda: pending.pop() if pending else o.build()
 
 
 def run(session: Session, file: Path, mapping_path: Path, *, dry_run: bool = False,
@@ -400,6 +419,13 @@ GUESSES: dict[str, tuple[str, ...]] = {
     "description": ("description", "details", "narrative", "notes", "comments"),
 }
 KEY_GUESSES = ("id", "key", "uuid", "incidentid", "ref", "reference", "no", "number", "code")
+FORMS_HELP = (
+    '# Forms: column = "Name"; { value = "KZ" } (a constant); { column = "C", split = "," };',
+    '# { column = "C", split = ",", item = 0 } (one part); { column = "C", map = { shoot = "assault" },',
+    '#   default = "other" }; { columns = "Link *" } (every matching column);',
+    '# { template = "{Summary} — {Notes}" } (columns joined);',
+    '# { column = "Date", formats = ["%d/%m/%Y", "%b-%Y"] } (EDTF at the precision of the format).',
+)
 # Columns of `ledger export` that a mapping should not read back: derived or made by ledger.
 # ("sources" holds a URL, else a title, else a file: not one field.)
 EXPORT_ONLY = ("date_start", "date_end", "actors", "victims", "perpetrators", "related", "duplicate_of",
@@ -438,7 +464,8 @@ def starting_mapping(session: Session, file: Path) -> str:
     if from_export:
         lines.append("# A sheet `ledger export` wrote: rows are matched to records by their id.")
     else:
-        dataset = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in file.stem).strip("-.") or "sheet"
+        dataset = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in file.stem).strip("-.")
+        dataset = dataset or "sheet"
         lines.append(f"dataset = {_toml(dataset)}  # remembered in each record's external_ids")
     lines.append(f"key = {_toml(key)}  # the column that identifies a row")
     lines.append(f"format = {_toml(fmt)}")
@@ -461,11 +488,7 @@ def starting_mapping(session: Session, file: Path) -> str:
     rest = [c for c in columns if c not in used and c != key]
     if rest:
         lines += ["", "# Columns not mapped yet:"] + [f"#   {_toml(c)}" for c in rest]
-    lines += ["", "# Forms: column = \"Name\"; { value = \"KZ\" } (a constant); { column = \"C\", split = \",\" };",
-              "# { column = \"C\", split = \",\", item = 0 }; { column = \"C\", map = { shoot = \"assault\" }, "
-              "default = \"other\" };",
-              "# { columns = \"Link *\" } (every matching column); { template = \"{Summary} — {Notes}\" };",
-              "# { column = \"Date\", formats = [\"%d/%m/%Y\", \"%b-%Y\"] } (EDTF at the format's precision).",
+    lines += ["", *FORMS_HELP,
               "", "# The incident's fields (from the ledger's schema):"]
     lines += [f"#   {line}" for line in schema_fields(session)]
     return "\n".join(lines) + "\n"

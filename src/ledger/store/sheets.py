@@ -106,8 +106,8 @@ def _header(name: str, cells: list[Any]) -> list[str]:
         if not column:
             continue
         if column in seen:
-            raise bad(name, f"1:{letter(i)}", f"column name {column!r} is also column {letter(seen[column])}; "
-                                              "rename one")
+            raise bad(name, f"1:{letter(i)}",
+                      f"column name {column!r} is also column {letter(seen[column])}; rename one")
         seen[column] = i
     return header
 
@@ -177,7 +177,9 @@ def read_xlsx(name: str, data: bytes, sheet: str | None) -> Sheet:
 
 def _json_text(name: str, data: bytes) -> str:
     try:
-        return data.decode("utf-16") if data.startswith((b"\xff\xfe", b"\xfe\xff")) else data.decode("utf-8-sig")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise bad(name, "", f"not UTF-8 text (byte {exc.start})") from None
 
