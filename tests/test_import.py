@@ -123,6 +123,15 @@ def test_cp1252_comma_csv(ledger_dir: Path, sheet: tuple[Path, Path]) -> None:
     assert _records(ledger_dir)["1"]["tags"] == ["arrest", "press"]
 
 
+def test_utf16_tab_separated(ledger_dir: Path, sheet: tuple[Path, Path]) -> None:
+    # Excel's "Unicode text": UTF-16 with a BOM, tab between cells.
+    data, mapping = sheet
+    data.write_bytes(_csv(ROWS[1:2], sep="\t").encode("utf-16"))
+    result = _import(ledger_dir, str(data), "--mapping", str(mapping))
+    assert result.exit_code == 0, result.stderr
+    assert _records(ledger_dir)["2"]["date"] == "2017-01"
+
+
 def test_bad_rows_are_located_and_skipped(ledger_dir: Path, sheet: tuple[Path, Path]) -> None:
     data, mapping = sheet
     bad = [["4", "No such date", "31/02/2020", "KZ", "", "", "", "", "https://e.example", "", "", ""],

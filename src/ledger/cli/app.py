@@ -680,7 +680,7 @@ def import_(
     """
     from ledger.editing import importing
     from ledger.render import render
-    from ledger.render.importing import problem_line, summary
+    from ledger.render.importing import diagnostics, summary
 
     session = _session()
     if init_mapping:
@@ -700,14 +700,8 @@ def import_(
         raise UsageError("give --mapping MAP.toml",
                          hint=f"`ledger import --init-mapping {file}` writes a start")
     report = importing.run(session, file, mapping, dry_run=dry_run, skip_duplicates=skip_duplicates)
-    for o in report.outcomes:
-        for p in o.problems:
-            _err(problem_line(p))
-            if p.hint:
-                _err(f"    hint: {p.hint}")
-        if o.duplicates and o.action != "skipped":
-            _err(f"{report.file}:{o.row}: warning: the row looks like {', '.join(o.duplicates)} "
-                 "(same date, country and victim)" + ("; not added" if o.action == "duplicate" else ""))
+    for message in diagnostics(report):
+        _err(message)
     render("imported", format.value, report, _out())
     _err(summary(report))
     if not report.ok:

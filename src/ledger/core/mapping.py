@@ -536,8 +536,12 @@ def _name_actors(record: dict[str, Any]) -> None:
 def _actor(actors: list[dict[str, Any]], name: str, slugify: Callable[..., str]) -> str:
     from ledger.core.normalize import fold
 
+    wanted = fold(name)
     for actor in actors:
-        if fold(str(actor.get("name", ""))) == fold(name) and "ref" in actor:
+        names, aliases = actor.get("names"), actor.get("aliases")
+        known = [actor.get("name"), *(names.values() if isinstance(names, dict) else ()),
+                 *(aliases if isinstance(aliases, list) else ())]
+        if "ref" in actor and any(isinstance(n, str) and fold(n) == wanted for n in known):
             return str(actor["ref"])
     taken = {str(a.get("ref")) for a in actors}
     base = slugify(name, separator="_") or "actor"

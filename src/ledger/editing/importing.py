@@ -331,6 +331,15 @@ def _update(session: Session, sheet: sheets.Sheet, mapping: mapping_.Mapping, ro
         compose.match_vocabulary_case(data, session.schema)
         compose.name_country(data, session.schema)
 
+    if isinstance(old, dict):
+        # Most rows of a re-import change nothing: tell so from the data, without laying out the text.
+        import copy
+
+        trial = copy.deepcopy(old)
+        change(trial)
+        if trial == old:
+            outcome.action = "unchanged"
+            return
     try:
         text = format_text(original, session.schema_ref(session.root / rel), session.schema.key_order,
                            transform=change)

@@ -15,6 +15,20 @@ def problem_line(p: RowProblem) -> str:
     return f"{line(where)}: {p.severity}: {line(p.message)} [{line(p.code)}]"
 
 
+def diagnostics(report: Report) -> list[str]:
+    """For stderr: each row's problems with their hints, and possible duplicates."""
+    out: list[str] = []
+    for o in report.outcomes:
+        for p in o.problems:
+            out.append(problem_line(p))
+            if p.hint:
+                out.append(f"    hint: {line(p.hint)}")
+        if o.duplicates and o.action != "skipped":
+            out.append(f"{line(report.file)}:{o.row}: warning: the row looks like {', '.join(o.duplicates)} "
+                       "(same date, country and victim)" + ("; not added" if o.action == "duplicate" else ""))
+    return out
+
+
 def summary(report: Report) -> str:
     counts = ", ".join(f"{report.count(a)} {a if a != 'duplicate' else 'possible duplicates skipped'}"
                        for a in ACTIONS if report.count(a) or a in ("added", "updated", "unchanged"))
