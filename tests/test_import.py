@@ -391,3 +391,19 @@ def test_bad_mapping_is_a_usage_error(ledger_dir: Path, sheet: tuple[Path, Path]
     result = _import(ledger_dir, str(data), "--mapping", str(path))
     assert result.exit_code == 2, result.stderr
     assert needle in result.stderr
+
+
+def test_xlsx_that_unpacks_too_large_is_refused(ledger_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.store import sheets
+
+    book = openpyxl.Workbook()
+    book.active.append(["id", "title"])
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+    monkeypatch.setattr(sheets, "MAX_UNPACKED", 1000)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[import]\ndataset = "d"\nkey = "id"\n[fields]\ntitle = "title"\n', encoding="utf-8")
+    result = _import(ledger_dir, str(path), "--mapping", str(mapping))
+    assert result.exit_code == 3
+    assert f"{path}: unpacks to " in result.stderr and "at most 1000 are read" in result.stderr

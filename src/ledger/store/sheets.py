@@ -24,8 +24,9 @@ from ledger.core.problems import ExitCode, LedgerError
 from ledger.store import files
 
 MAX_BYTES = 256 * 1024 * 1024
-# XLSX is a zip: its sheets may unpack to far more than the file's size.
-MAX_CELLS = 50_000_000
+# XLSX is a zip: its parts may unpack to far more than the file's size (a zip bomb).
+MAX_UNPACKED = 1024 * 1024 * 1024
+MAX_CELLS = 5_000_000
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
             ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -144,6 +145,12 @@ def read_xlsx(name: str, data: bytes, sheet: str | None) -> Sheet:
 
     from openpyxl import load_workbook
 
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise bad(name, "", f"not an XLSX workbook ({exc})") from None
+    if unpacked > MAX_UNPACKED:
+        raise bad(name, "", f"unpacks to {unpacked} bytes; at most {MAX_UNPACKED} are read")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
