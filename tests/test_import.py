@@ -407,3 +407,14 @@ def test_xlsx_that_unpacks_too_large_is_refused(ledger_dir: Path, tmp_path: Path
     result = _import(ledger_dir, str(path), "--mapping", str(mapping))
     assert result.exit_code == 3
     assert f"{path}: unpacks to " in result.stderr and "at most 1000 are read" in result.stderr
+
+
+def test_init_mapping_finds_json_rows(ledger_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "partner.json"
+    path.write_text(json.dumps({"meta": {}, "result": {"items": [
+        {"uuid": "u1", "what": {"title": "T", "date": "2019-11-02"}, "links": [{"url": "https://x.example"}]}]}}),
+        encoding="utf-8")
+    result = _import(ledger_dir, "--init-mapping", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert 'rows = "result.items"' in result.stdout and 'key = "uuid"' in result.stdout
+    assert 'title = "what.title"' in result.stdout and '"sources.url" = "links.url"' in result.stdout

@@ -658,7 +658,8 @@ class ImportFormat(str, Enum):
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A CSV, XLSX, JSON or JSONL file of incidents.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE",
+                                         help="A CSV, XLSX, JSON or JSONL file of incidents.")],
     mapping: Annotated[Path | None, typer.Option(
         "--mapping", "-m", metavar="MAP.toml", help="Which column fills which field (see the README); "
         "with --init-mapping, the file to write it to.")] = None,

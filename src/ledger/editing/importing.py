@@ -461,10 +461,13 @@ def starting_mapping(session: Session, file: Path) -> str:
     """A mapping for file to edit: the obvious columns mapped, the rest and
     the schema's fields listed as comments."""
     fmt = sheets.format_of(file, None)
-    sheet = sheets.read(file, fmt)
+    rows = sheets.rows_path(file) if fmt == "json" else None
+    sheet = sheets.read(file, fmt, rows=rows)
     columns = list(sheets.iter_columns(sheet))
     from_export = {"id", "title", "date", "date_start", "acts"} <= set(columns)
+    # A JSON path is known by its last part too: what.title is a title.
     squashed = {c: _squash(c) for c in columns}
+    last = {c: _squash(c.rsplit(".", 1)[-1]) for c in columns}
     used: set[str] = set()
     key = next((c for g in KEY_GUESSES for c in columns if squashed[c] == g), columns[0] if columns else "id")
     lines = [f"# Mapping for `ledger import`, made from {file.name} by `ledger import --init-mapping`.",
@@ -480,14 +483,15 @@ def starting_mapping(session: Session, file: Path) -> str:
     lines.append(f"format = {_toml(fmt)}")
     if fmt == "xlsx":
         lines.append("# sheet = \"Incidents\"  # default: the first sheet")
-    if fmt == "json":
-        lines.append("# rows = \"data\"  # the dotted path to the list of rows, if not the top level")
+    if rows:
+        lines.append(f"rows = {_toml(rows)}  # the dotted path to the list of rows")
     lines += ["", "[fields]"]
     if from_export:
         lines.append('id = "id"')
         used.add("id")
     for field_, guesses in GUESSES.items():
-        column = next((c for g in guesses for c in columns if squashed[c] == g and c not in used and c != key
+        column = next((c for names in (squashed, last) for g in guesses for c in columns
+                       if names[c] == g and c not in used and c != key
                        and not (from_export and c in EXPORT_ONLY)), None)
         if column is None:
             continue

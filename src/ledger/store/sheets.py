@@ -224,6 +224,20 @@ def read_json(name: str, data: bytes, rows: str | None) -> Sheet:
     return Sheet(name, None, out)
 
 
+def rows_path(path: Path) -> str | None:
+    """In a JSON file whose top level is an object: the dotted path of the
+    first list of objects in it (breadth first), for a starting mapping."""
+    doc = _loads(str(path), _json_text(str(path), files.read_regular(path, "file", MAX_BYTES)))
+    todo: list[tuple[str, Any]] = [("", doc)]
+    while todo:
+        prefix, node = todo.pop(0)
+        if isinstance(node, list) and node and all(isinstance(i, dict) for i in node):
+            return prefix or None
+        if isinstance(node, dict):
+            todo += [(f"{prefix}.{k}" if prefix else str(k), v) for k, v in node.items()]
+    return None
+
+
 def read_jsonl(name: str, data: bytes) -> Sheet:
     out = []
     for n, line in enumerate(_json_text(name, data).splitlines(), start=1):
