@@ -199,16 +199,16 @@ def _problem_at(sheet: sheets.Sheet, row: mapping_.Row, built: mapping_.Built | 
 
 
 def _fillable(schema: Schema, where: str) -> str:
-    """A field a mapping can fill for where: for a list of objects, its first required field (acts.type)."""
+    """A field a mapping can fill for where: in a list of objects or an
+    object, its first required field (acts.type, location.country, sources.url)."""
     sub = schema.subschema(tuple(where.split(".")))
-    if sub.get("type") == "array":
-        items = schema.resolve(sub.get("items", {}))
-        first = next((r for r in items.get("required", []) if r != "ref"), None)
-        if first is None and items.get("type") == "object":
-            first = next((k for k in items.get("properties", {}) if k != "ref"), None)
-        if first:
-            return f"{where}.{first}"
-    return where
+    node = schema.resolve(sub.get("items", {})) if sub.get("type") == "array" else sub
+    if node.get("type") != "object":
+        return where
+    choices = [r for r in node.get("required", []) if r != "ref"]
+    choices += [r for alt in node.get("anyOf", []) if isinstance(alt, dict) for r in alt.get("required", [])]
+    choices += [k for k in node.get("properties", {}) if k != "ref"]
+    return f"{where}.{choices[0]}" if choices else where
 
 
 def _required_name(message: str) -> str:
