@@ -115,12 +115,26 @@ def test_csv_every_mapping_form(ledger_dir: Path, sheet: tuple[Path, Path]) -> N
 
 def test_cp1252_comma_csv(ledger_dir: Path, sheet: tuple[Path, Path]) -> None:
     data, mapping = sheet
-    data.write_bytes(_csv(ROWS[:1], sep=",").replace("42.87, 74.59", '"42.87, 74.59"')
-                     .replace("arrest, press", '"arrest, press"').encode("cp1252", errors="replace"))
+    text = _csv(ROWS[:1], sep=",").replace("42.87, 74.59", '"42.87, 74.59"')
+    text = text.replace("arrest, press", '"arrest, press"').replace("Café owner", "Señora Muñoz, café owner,".replace(",", ""))
+    data.write_bytes(text.encode("cp1252", errors="replace"))
     result = _import(ledger_dir, str(data), "--mapping", str(mapping))
     assert result.exit_code == 0, result.stderr
-    assert _records(ledger_dir)["1"]["title"] == "Café owner detained"
+    assert _records(ledger_dir)["1"]["title"] == "Señora Muñoz café owner detained"
     assert _records(ledger_dir)["1"]["tags"] == ["arrest", "press"]
+
+
+def test_cp1251_cyrillic_csv(ledger_dir: Path, sheet: tuple[Path, Path]) -> None:
+    # Excel on a Russian Windows: a Cyrillic code page, and nothing in the file says so.
+    data, mapping = sheet
+    rows = [[*ROWS[1][:1], "Разгон мирного протеста в Алматы", *ROWS[1][2:7], "Жанар Ахметова, Асель Нурова",
+             *ROWS[1][8:]]]
+    data.write_bytes(_csv(rows).encode("cp1251"))
+    result = _import(ledger_dir, str(data), "--mapping", str(mapping))
+    assert result.exit_code == 0, result.stderr
+    record = _records(ledger_dir)["2"]
+    assert record["title"] == "Разгон мирного протеста в Алматы"
+    assert [a["name"] for a in record["actors"]] == ["Жанар Ахметова", "Асель Нурова"]
 
 
 def test_utf16_tab_separated(ledger_dir: Path, sheet: tuple[Path, Path]) -> None:

@@ -68,9 +68,17 @@ def read(path: Path, fmt: str, *, sheet: str | None = None, rows: str | None = N
 
 # -- text -------------------------------------------------------------------------------
 
+# Single-byte code pages of other scripts that Excel writes CSV in on a Windows
+# set up for them.  charset-normalizer is trusted only to tell these apart from
+# Western text: between Latin code pages it guesses poorly (cp1250 for "Señora").
+OTHER_SCRIPTS = frozenset({"cp1251", "koi8_r", "koi8_u", "mac_cyrillic", "cp866", "iso8859_5", "cp1253",
+                           "iso8859_7", "cp1255", "iso8859_8", "cp1256", "iso8859_6", "cp874", "tis_620"})
+
+
 def decode(name: str, data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else what a Windows
-    spreadsheet writes (cp1252), else Latin-1 (which reads any bytes)."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM; else a code page of another
+    script (Cyrillic cp1251 ...) when the text reads as one; else what a
+    Western Windows spreadsheet writes (cp1252), else Latin-1 (any bytes)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -80,6 +88,14 @@ def decode(name: str, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data[:256 * 1024]).best()
+    if guess is not None and guess.encoding in OTHER_SCRIPTS:
+        try:
+            return data.decode(guess.encoding)
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
