@@ -151,7 +151,8 @@ def test_bad_rows_are_located_and_skipped(ledger_dir: Path, sheet: tuple[Path, P
     bad = [["4", "No such date", "31/02/2020", "KZ", "", "", "", "", "https://e.example", "", "", ""],
            ["5", "Unknown country", "01/02/2020", "XX", "", "", "", "", "https://f.example", "", "", ""],
            ["6", "No source", "01/02/2020", "KZ", "", "", "", "", "", "", "", ""],
-           ["", "No key", "01/02/2020", "KZ", "", "", "", "", "https://g.example", "", "", ""]]
+           ["", "No key", "01/02/2020", "KZ", "", "", "", "", "https://g.example", "", "", ""],
+           ["1", "Key again", "01/02/2020", "KZ", "", "", "", "", "https://h.example", "", "", ""]]
     data.write_bytes(_csv([ROWS[0], *bad]).encode("utf-8"))
     result = _import(ledger_dir, str(data), "--mapping", str(mapping))
     assert result.exit_code == 1
@@ -162,7 +163,8 @@ def test_bad_rows_are_located_and_skipped(ledger_dir: Path, sheet: tuple[Path, P
     # The required sources are empty: located at the first column that could have given them.
     assert f"{name}:5:I: error: missing required field 'sources' [schema-required]" in result.stderr
     assert f"{name}:6:A: error: the key column 'No' is empty" in result.stderr
-    assert "1 added, 0 updated, 0 unchanged, 4 skipped" in result.stderr
+    assert f"{name}:7:A: error: key '1' is also on row 2 [import-key-twice]" in result.stderr
+    assert "1 added, 0 updated, 0 unchanged, 5 skipped" in result.stderr
     assert list(_records(ledger_dir)) == ["1"]
 
 
