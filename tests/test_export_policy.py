@@ -13,10 +13,11 @@ IDS = 4  # records in the example ledger
 
 
 def test_unknown_suffix_is_a_usage_error_listing_the_known(run: Any, tmp_path: Path) -> None:
-    target = tmp_path / "x.xlsx"
+    target = tmp_path / "x.ods"
     result = run("export", "--output", str(target))
     assert result.exit_code == 2
-    assert ".xlsx" in result.stderr and ".csv" in result.stderr and ".jsonl" in result.stderr
+    assert ".ods" in result.stderr and ".xlsx" in result.stderr
+    assert ".csv" in result.stderr and ".jsonl" in result.stderr
     assert not target.exists() and list(tmp_path.iterdir()) == [tmp_path / "ledger"]
 
 

@@ -2,7 +2,7 @@
 invalid records mean for an export.
 
 - The format comes from ``--format``, else from the ``--output`` suffix; a
-  suffix ledger does not write (``.xlsx`` today) is a usage error listing the
+  suffix ledger does not write (``.ods`` today) is a usage error listing the
   known ones, never a file of another format under that name.  A known
   suffix that contradicts ``--format`` is a usage error too.
 - The output folder must exist: a typo in a path must not quietly grow a
@@ -23,7 +23,8 @@ from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
 # Suffix -> format.  A new writer (xlsx, say) adds its suffixes here and its
 # name to the CLI's format choices; nothing else decides what a suffix means.
 SUFFIXES: dict[str, str] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
-                            ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite"}
+                            ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite",
+                            ".xlsx": "xlsx"}
 DEFAULT_FORMAT = "jsonl"  # to stdout, when no format is given
 
 

@@ -21,7 +21,7 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
-                 "duplicates", "export", "report", "diff", "log", "evidence", "verify", "rename")
+                 "duplicates", "export", "import", "report", "diff", "log", "evidence", "verify", "rename")
 
 
 class _Group(TyperGroup):
@@ -621,6 +621,7 @@ class ExportFormat(str, Enum):
     jsonl = "jsonl"
     json = "json"
     sqlite = "sqlite"
+    xlsx = "xlsx"
 
 
 class ExportTable(str, Enum):
@@ -639,7 +640,7 @@ def export(
         "required for sqlite.")] = None,
     table: Annotated[ExportTable | None, typer.Option(
         "--table", help="csv only: one row per incident (default), or per act, actor or source, "
-        "keyed by incident_id.")] = None,
+        "keyed by incident_id (xlsx holds each as a sheet).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
     since: SinceOpt = None, until: UntilOpt = None, country: CountryOpt = None, act: ActOpt = None,
     status: StatusOpt = None, tag: TagOpt = None, right: RightOpt = None, actor: ActorOpt = None,
@@ -648,8 +649,10 @@ def export(
     allow_invalid: Annotated[bool, typer.Option(
         "--allow-invalid", help="With --public: export even while some records are invalid.")] = False,
 ) -> None:
-    """Export records for analysis or release: CSV, JSON Lines, JSON or SQLite.
+    """Export records for analysis or release: CSV, XLSX, JSON Lines, JSON or SQLite.
 
+    xlsx writes the CSV tables as sheets (incidents, acts, actors, sources),
+    which `ledger import` reads back.
     sqlite writes a normalised database (incidents, acts, act_actors, actors,
     actor_names, sources, interventions, tags, rights, related, meta) that
     opens in sqlite3, Datasette, DuckDB or pandas.  --public leaves out
@@ -674,8 +677,9 @@ def export(
     fmt = ExportFormat(exporting.choose_format(format.value if format else None, output))
     if table is not None and fmt is not ExportFormat.csv:
         raise UsageError("--table is for --format csv", hint="json, jsonl and sqlite hold every table")
-    if fmt is ExportFormat.sqlite and output is None:
-        raise UsageError("--format sqlite needs --output FILE", hint="e.g. --output ledger.sqlite")
+    if fmt in (ExportFormat.sqlite, ExportFormat.xlsx) and output is None:
+        raise UsageError(f"--format {fmt.value} needs --output FILE",
+                         hint=f"e.g. --output ledger.{fmt.value}")
     book = _ledger()
     session = book.session
     exporting.check_validity(book.check(), public=public, allow_invalid=allow_invalid, warn=_err)
@@ -699,6 +703,14 @@ def export(
             written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"),
                                    paths=not public)
         _err(f"exported {written} incident{'s' if written != 1 else ''} to {output}")
+        return
+    if fmt is ExportFormat.xlsx:
+        from ledger.render.export import write_xlsx
+
+        assert output is not None
+        with storage.output_file(output, overwrite=force) as tmp:
+            write_xlsx(tmp, list(selected()), session.schema, public=public, raw=raw)
+        _err(f"exported to {output}")
         return
     with (storage.open_output(output, overwrite=force) if output is not None
           else contextlib.nullcontext(None)) as stream:
@@ -742,6 +754,66 @@ def report(
         _err(built.withheld.summary())
     _err(f"report of {built.incidents} incident{'s' if built.incidents != 1 else ''} written to {output} "
          f"({built.files} files); open {output / 'index.html'}")
+
+
+# -- import ---------------------------------------------------------------------
+
+class ImportFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(metavar="FILE",
+                                         help="A CSV, XLSX, JSON or JSONL file of incidents.")],
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", "-m", metavar="MAP.toml", help="Which column fills which field (see the README); "
+        "with --init-mapping, the file to write it to.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what each row would do; write nothing.")
+                       ] = False,
+    skip_duplicates: Annotated[bool, typer.Option(
+        "--skip-duplicates", help="Do not add a row that looks like an incident already recorded.")] = False,
+    init_mapping: Annotated[bool, typer.Option(
+        "--init-mapping", help="Write a starting mapping for FILE (to --mapping, else stdout).")] = False,
+    format: Annotated[ImportFormat, typer.Option("--format", "-f", help="Output format.")
+                      ] = ImportFormat.table,
+) -> None:
+    """Bring incidents in from a spreadsheet: one record per row.
+
+    Every row is checked as `ledger validate` would before anything is
+    written; a row that does not validate is reported as FILE:ROW:COLUMN and
+    skipped (exit 1).  Importing the same file again changes nothing; a
+    changed row updates only the fields the mapping fills.
+    """
+    from ledger.editing import importing
+    from ledger.render import render
+    from ledger.render.importing import diagnostics, summary
+
+    session = _session()
+    if init_mapping:
+        text = importing.starting_mapping(session, file)
+        if mapping is None:
+            sys.stdout.write(text)
+            return
+        from ledger.store import files as storage
+
+        with storage.open_output(mapping) as stream:
+            stream.write(text)
+        _err(f"wrote {mapping}; edit it, then: ledger import {file} --mapping {mapping} --dry-run")
+        return
+    if mapping is None:
+        from ledger.core.problems import UsageError
+
+        raise UsageError("give --mapping MAP.toml",
+                         hint=f"`ledger import --init-mapping {file}` writes a start")
+    report = importing.run(session, file, mapping, dry_run=dry_run, skip_duplicates=skip_duplicates)
+    for message in diagnostics(report):
+        _err(message)
+    render("imported", format.value, report, _out())
+    _err(summary(report))
+    if not report.ok:
+        raise typer.Exit(ExitCode.INVALID)
 
 
 # -- add / edit / init ------------------------------------------------------------

@@ -26,7 +26,7 @@ from ledger.core import ids
 from ledger.core.schema import Schema
 
 # Filled in for the user, never asked for.
-AUTO_FIELDS = ("schema_version", "id", "recorded")
+AUTO_FIELDS = ("schema_version", "id", "recorded", "external_ids")  # external_ids: by `ledger import`
 # Acts name actors by ref in these lists (SPEC section 2).
 ROLES = ("victims", "perpetrators")
 # Known fields that are asked (and put in the editor template) only when the

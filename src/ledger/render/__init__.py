@@ -25,7 +25,7 @@ _MODULES = {
     "diff": "ledger.render.diff", "log": "ledger.render.diff",
     "verify": "ledger.render.evidence", "evidence-added": "ledger.render.evidence",
     "saved": "ledger.render.recording", "initialized": "ledger.render.recording",
-    "renamed": "ledger.render.rename",
+    "renamed": "ledger.render.rename", "imported": "ledger.render.importing",
     "duplicates": "ledger.render.duplicates", "resolved": "ledger.render.duplicates",
 }
 

@@ -52,3 +52,47 @@ def render_json(result: Export, out: Output, **_: Any) -> None:
         out.write(("\n" if first else ",\n") + dumps(_with_path(path, record)))
         first = False
     out.write("\n]}\n" if not first else "]}\n")
+
+
+XLSX_TABLES = ("incidents", "acts", "actors", "sources")
+# Excel's limit for one cell; a longer description is cut rather than a broken file written.
+XLSX_CELL_MAX = 32767
+
+
+def write_xlsx(path: Any, rows: list[tuple[str, dict[str, Any]]], schema: Schema, *, public: bool = False,
+               raw: bool = False) -> None:
+    """The CSV tables as the sheets of one workbook, every cell text.
+
+    Neutral (the default): a cell is a text cell, and one that a spreadsheet
+    would take for a formula once edited (=, +, -, @ ...) is marked as quoted
+    text (Excel's quotePrefix) instead of gaining an apostrophe, so the value
+    reads back unchanged.  raw: openpyxl's own typing (a text starting with
+    "=" becomes a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from ledger.core.hidden import escape
+
+    book = Workbook(write_only=True)
+    for table in XLSX_TABLES:
+        sheet = book.create_sheet(table)
+        columns = export.table_columns(schema, table, paths=not public)
+
+        def cells(values: list[str], sheet: Any = sheet) -> list[Any]:
+            out = []
+            for value in values:
+                # XML 1.0 cannot hold C0 controls: they are written as visible escapes.
+                text = ILLEGAL_CHARACTERS_RE.sub(lambda m: escape(m.group()), value)[:XLSX_CELL_MAX]
+                cell = WriteOnlyCell(sheet, value=text)
+                if not raw:
+                    cell.data_type = "s"
+                    if csv_cell(text) != text:
+                        cell.quotePrefix = True
+                out.append(cell)
+            return out
+
+        sheet.append(cells(columns))
+        for row in export.table_rows(schema, table, rows):
+            sheet.append(cells([row.get(c, "") for c in columns]))
+    book.save(path)
