@@ -203,6 +203,38 @@ def fmt(
         raise typer.Exit(ExitCode.INVALID)
 
 
+# -- migrate --------------------------------------------------------------------
+
+@app.command()
+def migrate(
+    to: Annotated[int | None, typer.Option("--to", help="The schema version to reach (default: the newest).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Change nothing; print the unified diff of what would change.")] = False,
+) -> None:
+    """Upgrade every record and the ledger's schema to a newer schema version, in one step.
+
+    Records are rewritten in the canonical layout, keeping comments; the
+    schema keeps the team's own changes (vocabulary values, fields,
+    descriptions). All files are written, or none; a second run changes nothing.
+    """
+    from ledger.editing import migrate as migration
+    from ledger.render.neutral import line, terminal
+
+    session = _session()
+    planned = migration.plan(session, to)
+    for p in planned.failed:
+        _err(f"{p.path}:{p.line}:{p.column}: error: {p.message} [{p.code}] (not migrated)")
+    if dry_run:
+        sys.stdout.write(terminal(planned.diff()))
+        _err(f"would change {len(planned.changes)} file(s) to schema version {planned.to}")
+        raise typer.Exit(1 if planned.failed else 0)
+    migration.apply(session, planned)
+    for change in planned.changes:
+        _err(f"{'created' if change.old is None else 'migrated'} {line(change.rel)}")
+    _err(f"schema version {planned.to}: {len(planned.changes)} file(s) changed" if planned.changes
+         else f"nothing to migrate: the ledger is at schema version {planned.to}")
+
+
 # -- shared filters (list, summary, actors, export) --------------------------------
 # Typer has no option groups: each option is declared once here and reused by
 # every command that selects records, so their names and help cannot drift.

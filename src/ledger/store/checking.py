@@ -38,7 +38,14 @@ class Packed(NamedTuple):
 
 def skeleton(data: dict[str, Any]) -> dict[str, Any]:
     """What the cross-record checks need of a record: far smaller than the record."""
-    out: dict[str, Any] = {k: data[k] for k in ("id", "related", "duplicate_of") if k in data}
+    out: dict[str, Any] = {k: data[k] for k in ("id", "related", "duplicate_of", "schema_version")
+                           if k in data}
+    actors = data.get("actors")
+    if isinstance(actors, list):
+        refs = [[i, a["profile"]] for i, a in enumerate(actors)
+                if isinstance(a, dict) and isinstance(a.get("profile"), str)]
+        if refs:
+            out["profiles"] = refs
     sources = data.get("sources")
     # Only evidence files matter; entries keep their places, which messages name.
     if isinstance(sources, list) and any(isinstance(s, dict) and isinstance(s.get("file"), str)

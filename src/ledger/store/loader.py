@@ -25,6 +25,8 @@ from ledger.core import facets as facet
 from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
 from ledger.store import checking, files, private
 from ledger.store.cache import CacheError, Memo, code_stamp, fingerprint
+from ledger.store.profiles import Profiles
+from ledger.store.profiles import load as load_profiles
 from ledger.store.session import Session
 from ledger.store.tree import Tree, every_file, snapshot
 
@@ -105,6 +107,13 @@ class Loader:
         self.memo = _open_memo(session)
         self._tree: Tree | None = None
         self._state: State | None = None
+        self._profiles: Profiles | None = None
+
+    def profiles(self) -> Profiles:
+        """Every actor profile, read from the files (once per command)."""
+        if self._profiles is None:
+            self._profiles = load_profiles(self.session, self.today)
+        return self._profiles
 
     # -- the memo -------------------------------------------------------------
 
@@ -318,7 +327,9 @@ class Loader:
         answer = None
         key = ""
         if self.memo is not None and not tree.unknown:
-            key = tree.digest()
+            # The answer depends on the profiles too (their problems, the
+            # profile refs records make), which the tree does not cover.
+            key = f"{tree.digest()}-{self.profiles().digest}"
             try:
                 answer = self.memo.answer("check", key)
             except CacheError as exc:
@@ -329,7 +340,8 @@ class Loader:
             answer = self._answer()
             if self.memo is not None:
                 try:
-                    self.memo.keep_answer("check", self._tree_now().digest(), answer)
+                    self.memo.keep_answer("check", f"{self._tree_now().digest()}-{self.profiles().digest}",
+                                          answer)
                 except CacheError as exc:
                     self._lost(exc)
         try:
@@ -352,12 +364,18 @@ class Loader:
         return all(_evidence_fp(self.layout.root, rel) == fp for rel, fp in seen.items())
 
     def _answer(self) -> dict[str, Any]:
-        from ledger.core.validate import Checked, check_ledger
+        from ledger.core.migrations import schema_version
+        from ledger.core.validate import Checked, check_ledger, profile_problems, version_problems
 
         state = self.state()
         problems = [(p, *t) for p, ts in state.own.items() for t in ts]
         checked = (Checked(state.paths[i], state.skeleton(i)) for i in range(len(state.paths)))
         cross = check_ledger(checked)
+        profiles = self.profiles()
+        skeletons = [(state.paths[i], state.skeleton(i)) for i in range(len(state.paths))]
+        cross += profile_problems(skeletons, set(profiles.by_id))
+        cross += version_problems(skeletons, schema_version(self.session.schema.document))
+        problems += [(p.path, *as_tuple(p)) for p in profiles.problems]
         lookup, seen = self._evidence_lookup()
         cross += _evidence(state, lookup)
         problems += [(p.path, *as_tuple(p)) for p in self._locate(cross)]
@@ -427,7 +445,8 @@ class Loader:
         state = self.state()
         inside = set(state.paths)
         wanted = {self.layout.rel(p) for p in paths}
-        extras = sorted(w for w in wanted if w not in inside)
+        profiled = {rel for rel, _ in self.profiles().rows} | {p.path for p in self.profiles().problems}
+        extras = sorted(w for w in wanted if w not in inside and w not in profiled)
         out = [p for p in problems if p.path in wanted]
         if extras:
             added = list(checking.run_checks(self.session, extras, self.today, len(extras)))
@@ -438,7 +457,7 @@ class Loader:
             checked.sort(key=lambda c: c.path)
             cross = [p for p in check_ledger(checked) if p.path in extras]
             out += self._locate(cross)
-        return Verdict(len(wanted & inside) + len(extras), sorted(out))
+        return Verdict(len(wanted & inside) + len(wanted & profiled) + len(extras), sorted(out))
 
     # -- selecting ----------------------------------------------------------------------
 
