@@ -375,7 +375,7 @@ def show(
         _err(view.summary)
         row = view.rows[0]
     else:
-        row = book.find(id)
+        row = next(book.resolved([book.find(id)]))  # its actors' profile data shown with them
     render("record", format.value, row, _out())
 
 
@@ -569,9 +569,12 @@ def actors(
     from ledger.core.actors import merge
     from ledger.render import render
 
-    rows = _select(_ledger(), public=public, since=since, until=until, country=country, act=act,
+    book = _ledger()
+    rows = _select(book, public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where)
-    render("actors", format.value, merge(rows), _out())
+    filtered = any((since, until, country, act, status, tag, right, actor, text, where))
+    found = merge(book.resolved(rows), book.profile_map(public=public))
+    render("actors", format.value, [a for a in found if a.appearances or not filtered], _out())
 
 
 # -- export ---------------------------------------------------------------------

@@ -199,6 +199,9 @@ class Filter:
     # Every folded name of the merged actors (core.actors.merge) the needles
     # find: a record naming one of them matches too, however it spells it.
     actor_names: frozenset[str] = frozenset()
+    # The incidents of every profile (and merged actor) the needles find: a
+    # record's actor may carry no name of its own, only `profile:`.
+    actor_ids: frozenset[str] = frozenset()
     texts: tuple[str, ...] = ()  # folded needles
     # One group per field: any condition of a group, every group.
     where: tuple[tuple[Where, ...], ...] = ()
@@ -216,6 +219,8 @@ class Filter:
                 and all(any(w.matches(record) for w in group) for group in self.where))
 
     def _names_actor(self, record: dict[str, Any]) -> bool:
+        if self.actor_ids and record.get("id") in self.actor_ids:
+            return True
         texts = _actor_texts(record)
         return _any_in(self.actors, texts) or not self.actor_names.isdisjoint(texts)
 
@@ -241,6 +246,9 @@ def _actor_texts(record: dict[str, Any]) -> list[str]:
         names = actor.get("names")
         if isinstance(names, dict):
             out += [fold(_as_text(n)) for n in names.values() if n is not None]
+        aliases = actor.get("aliases")
+        if isinstance(aliases, list):
+            out += [fold(_as_text(n)) for n in aliases if n is not None]
     return out
 
 

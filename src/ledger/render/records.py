@@ -233,7 +233,7 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
         lines += [Text(""), *layout.wrap(console, str(r["description"]).rstrip(), console.width)]
     if isinstance(r.get("recorded"), dict):
         rec = r["recorded"]
-        by, on = _text(rec.get("by")) or "?", _text(rec.get("on")) or "?"
+        by, on = _text(rec.get("by")) or "?", _text(model.recorded_date(r)) or "?"
         lines += [Text(""), *layout.wrap(console, f"recorded by {by} on {on}", console.width, style="dim")]
     layout.print_lines(console, lines)
 

@@ -22,6 +22,7 @@ class Profiles:
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (path, profile), path order
     problems: list[Problem] = field(default_factory=list)
     digest: str = ""
+    files: int = 0  # profile files found (read or not)
 
     @property
     def by_id(self) -> dict[str, dict[str, Any]]:
@@ -43,7 +44,7 @@ def load(session: Session, today: dt.date) -> Profiles:
 
     layout = session.layout
     entries = files.walk(layout, files.ACTORS)
-    out = Profiles()
+    out = Profiles(files=len(entries))
     digest = hashlib.sha256()
     if not entries:
         out.digest = digest.hexdigest()
