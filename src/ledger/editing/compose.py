@@ -33,7 +33,7 @@ ROLES = ("victims", "perpetrators")
 # user asks for more detail; every other field, including any field a team
 # adds to its schema, is asked straight away.
 QUIET_FIELDS = frozenset({
-    "related", "duplicate_of", "interventions",
+    "related", "duplicate_of", "interventions", "external_ids",
     "location.lat", "location.lon", "location.precision",
     "actors.affiliation", "actors.confidential",
     "sources.language", "sources.archived_url", "sources.file", "sources.sha256", "sources.size",
@@ -143,7 +143,10 @@ def complete(doc: MutableMapping[str, Any], ctx: Context) -> list[str]:
     if isinstance(recorded, MutableMapping):
         if ctx.recorded_by and "by" not in recorded:
             recorded["by"] = ctx.recorded_by
-        recorded.setdefault("on", ctx.today.isoformat())
+        # Schema 2 calls it recorded.date, schema 1 recorded.on: the ledger's schema says which.
+        when = "on" if "on" in ctx.schema.subschema(("recorded",)).get("properties", {}) else "date"
+        if "on" not in recorded and "date" not in recorded:
+            recorded[when] = ctx.today.isoformat()
     if not doc.get("id"):
         date = doc.get("date")
         title = doc.get("title")
