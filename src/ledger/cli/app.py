@@ -21,7 +21,7 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
-                 "export", "diff", "log", "evidence", "verify", "rename")
+                 "export", "diff", "log", "evidence", "verify", "rename", "migrate")
 
 
 class _Group(TyperGroup):

@@ -33,7 +33,7 @@ ROLES = ("victims", "perpetrators")
 # user asks for more detail; every other field, including any field a team
 # adds to its schema, is asked straight away.
 QUIET_FIELDS = frozenset({
-    "related", "duplicate_of", "interventions", "external_ids",
+    "related", "duplicate_of", "interventions",
     "location.lat", "location.lon", "location.precision",
     "actors.affiliation", "actors.confidential",
     "sources.language", "sources.archived_url", "sources.file", "sources.sha256", "sources.size",

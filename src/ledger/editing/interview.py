@@ -92,7 +92,8 @@ class Interview:
         required = set(root.get("required", []))
         keys = [k for k in FIRST if k in props] + [k for k in props if k not in FIRST]
         for key in keys:
-            if key in compose.AUTO_FIELDS or key == "actors" or key in compose.QUIET_FIELDS:
+            # external_ids: ids in other datasets, which `import` fills, never typed.
+            if key in compose.AUTO_FIELDS or key in ("actors", "external_ids") or key in compose.QUIET_FIELDS:
                 continue
             sub = self.schema.resolve(props[key])
             if isinstance(record.get(key), dict) and "properties" in sub:
