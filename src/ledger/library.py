@@ -95,6 +95,17 @@ class Ledger:
         """(path, profile) of every actor profile in actors/, read from the files."""
         return list(self.loader.profiles().rows)
 
+    def public_profiles(self) -> list[Row]:
+        """The profiles a public release may hold: not confidential, and without paths."""
+        return [("", p) for _, p in self.profiles() if p.get("confidential") is not True]
+
+    @property
+    def schema_version(self) -> int | None:
+        """The schema version the ledger's schema declares (None: it declares none)."""
+        from ledger.core.migrations import schema_version
+
+        return schema_version(self.schema.document)
+
     def profile_map(self, *, public: bool = False) -> dict[str, dict[str, Any]]:
         """Profiles by id; public: without the confidential ones."""
         found = self.loader.profiles().by_id
@@ -157,6 +168,11 @@ class Ledger:
 
     def count(self, keys: Sequence[Key], filter: Filter | None = None) -> Summary:
         """summary.count of the records the filter keeps."""
+        if any(k.name == "actor" for k in keys) and self.loader.profiles().rows:
+            from ledger.core.summary import count
+
+            # Actors that name only their profile are counted under the profile's name.
+            return count(self.resolved(self.records(filter)), keys)
         counted: Summary = self.loader.count(keys, self._widen(filter))
         return counted
 

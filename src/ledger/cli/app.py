@@ -591,6 +591,7 @@ class ExportTable(str, Enum):
     acts = "acts"
     actors = "actors"
     sources = "sources"
+    profiles = "profiles"
 
 
 @app.command()
@@ -654,19 +655,24 @@ def export(
         from ledger.version import __version__
 
         assert output is not None
-        meta = {"format_version": "1", "schema_version": str(SUPPORTED_VERSION),
+        meta = {"format_version": "1", "schema_version": str(book.schema_version or SUPPORTED_VERSION),
                 "schema_id": str(session.schema.document.get("$id", "")),
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "ledger_version": __version__, "public": "true" if public else "false"}
         with storage.sqlite_output(output, overwrite=force) as conn:
             written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"),
-                                   paths=not public)
+                                   paths=not public, profiles=book.public_profiles() if public
+                                   else book.profiles())
         _err(f"exported {written} incident{'s' if written != 1 else ''} to {output}")
         return
     with (storage.open_output(output, overwrite=force) if output is not None
           else contextlib.nullcontext(None)) as stream:
         out = Output(stream=stream) if stream is not None else _out()
-        result = Export(selected(), session.schema, (table or ExportTable.incidents).value, public)
+        from ledger.core.schema import SUPPORTED_VERSION
+
+        result = Export(selected(), session.schema, (table or ExportTable.incidents).value, public,
+                        book.public_profiles() if public else book.profiles(),
+                        book.schema_version or SUPPORTED_VERSION)
         render("export", fmt.value, result, out, raw=raw)
     if output is not None:
         _err(f"exported to {output}")
