@@ -17,7 +17,8 @@ from conftest import REPO, invoke
 from gitrepo import git, isolate
 
 DATA = files("ledger") / "data"
-LEDGER_FILES = ["ledger.toml", "schema/incident.schema.json", "schema/actor.schema.json", "incidents/.gitkeep"]
+LEDGER_FILES = ["ledger.toml", "schema/incident.schema.json", "schema/actor.schema.json",
+                "incidents/.gitkeep"]
 PROJECT_FILES = [".gitignore", ".pre-commit-config.yaml", ".github/workflows/ledger.yml"]
 
 

@@ -36,7 +36,8 @@ def test_the_example_ledger_has_the_recurring_actors_as_profiles() -> None:
         assert text.count("    profile: ") == 4
 
 
-@pytest.mark.parametrize("needle", ["Ghizat", "Gizat Nurdauletov", "Гизат", "Ғизат", "A Just Word", "адил соз",
+@pytest.mark.parametrize("needle", ["Ghizat", "Gizat Nurdauletov", "Гизат", "Ғизат", "A Just Word",
+                                    "адил соз",
                                     "Zhovtis", "Жовтис", "Aspandiyarova"])
 def test_every_spelling_and_alias_finds_every_incident(run: Any, needle: str) -> None:
     assert ids(run, "--actor", needle) == IDS
@@ -68,7 +69,8 @@ def test_a_missing_profile_and_a_bad_profile_are_problems(run: Any, ledger_dir: 
     path = ledger_dir / "incidents" / "2020" / f"{SHURAEV}.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("profile: adil-soz", "profile: adil-sox"),
                     encoding="utf-8")
-    (ledger_dir / "actors" / "nameless.yaml").write_text("schema_version: 2\nid: nameless\n", encoding="utf-8")
+    (ledger_dir / "actors" / "nameless.yaml").write_text("schema_version: 2\nid: nameless\n",
+                                                          encoding="utf-8")
     result = run("validate", "--format", "json")
     assert result.exit_code == 1
     found = {(p["path"], p["code"]) for p in json.loads(result.stdout)["problems"]}
@@ -96,8 +98,10 @@ def secret(ledger_dir: Path) -> Path:
         "aliases:\n  - D. Secretova\nkind: person\nconfidential: true\n", encoding="utf-8")
     path = ledger_dir / "incidents" / "2020" / f"{SHURAEV}.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("    profile: adil-soz\n", "    profile: adil-soz\n  - ref: witness\n    profile: dana-secretova\n")
-    text = text.replace("    victims:\n      - shuraev\n", "    victims:\n      - shuraev\n      - witness\n", 1)
+    text = text.replace("    profile: adil-soz\n",
+                        "    profile: adil-soz\n  - ref: witness\n    profile: dana-secretova\n")
+    text = text.replace("    victims:\n      - shuraev\n",
+                        "    victims:\n      - shuraev\n      - witness\n", 1)
     path.write_text(text, encoding="utf-8")
     return ledger_dir
 

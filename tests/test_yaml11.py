@@ -51,8 +51,10 @@ def test_every_canonical_file_reads_the_same_in_yaml_1_1(path: Path) -> None:
     same_in_both(text)
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "incidents").rglob("*.yaml")) + sorted((REPO / "actors").glob("*.yaml")),
-                         ids=lambda p: p.name)
+EXAMPLE = sorted((REPO / "incidents").rglob("*.yaml")) + sorted((REPO / "actors").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE, ids=lambda p: p.name)
 def test_the_example_ledger_as_stored_reads_the_same(path: Path) -> None:
     same_in_both(path.read_text(encoding="utf-8"))
 

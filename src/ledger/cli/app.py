@@ -207,7 +207,8 @@ def fmt(
 
 @app.command()
 def migrate(
-    to: Annotated[int | None, typer.Option("--to", help="The schema version to reach (default: the newest).")] = None,
+    to: Annotated[int | None, typer.Option(
+        "--to", help="The schema version to reach (default: the newest).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Change nothing; print the unified diff of what would change.")] = False,
 ) -> None:

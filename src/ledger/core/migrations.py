@@ -32,7 +32,7 @@ def rename_key(mapping: Doc, old: str, new: str) -> None:
     keys = list(mapping)
     at = keys.index(old)
     value = mapping[old]
-    comments = getattr(mapping, "ca", None)
+    comments: Any = getattr(mapping, "ca", None)
     attached = comments.items.pop(old, None) if comments is not None else None
     if hasattr(mapping, "insert"):
         del mapping[old]

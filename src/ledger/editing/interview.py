@@ -27,7 +27,8 @@ ORDER_IN = {"sources": ("url", "title", "publisher", "published", "type", "relia
             "actors": ("kind", "occupation", "names")}
 # Filled in by compose.complete, never asked.
 # profile and aliases: linking a profile from the interview is not done yet (see notes).
-AUTO_SUBFIELDS = frozenset({"actors.ref", "sources.ref", "actors.profile", "actors.aliases", "actors.external_ids"})
+AUTO_SUBFIELDS = frozenset({"actors.ref", "sources.ref",
+                            "actors.profile", "actors.aliases", "actors.external_ids"})
 # Answers offered again next time (a researcher tends to work on one country,
 # from the same outlets).  Kept outside the ledger: see storage.read_user_state.
 REMEMBERED = ("location.country", "sources.publisher", "sources.type", "sources.reliability")

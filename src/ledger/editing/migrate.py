@@ -134,5 +134,6 @@ def apply(session: Session, migration: Plan) -> None:
                           exit_code=ExitCode.INVALID)
     if not migration.changes:
         return
-    writes = [(c.rel, c.new.encode("utf-8"), c.old, None) for c in migration.changes]
+    writes: list[tuple[str, bytes, bytes | None, int | None]] = [
+        (c.rel, c.new.encode("utf-8"), c.old, None) for c in migration.changes]
     write.together(session.root, writes, [])

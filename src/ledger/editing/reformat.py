@@ -29,7 +29,7 @@ class Reformatted:
 def reformat(session: Session, paths: list[Path] | None, *, dry: bool, diff: bool = False) -> Reformatted:
     layout = session.layout
     if paths is None:
-        entries = files.walk(layout)
+        entries = files.walk(layout) + files.walk(layout, files.ACTORS)
     else:
         walked = {e.rel: e for e in files.walk(layout)}
         entries = [walked.get(rel) or files.Entry(rel, "file") for rel in (layout.rel(p) for p in paths)]
@@ -48,7 +48,8 @@ def reformat(session: Session, paths: list[Path] | None, *, dry: bool, diff: boo
             if text is None:
                 assert issue is not None
                 raise FormatError(issue)
-            new = format_text(text, session.schema_ref(layout.root / e.rel), session.schema.key_order)
+            schema, ref = session.schema_for(e.rel)
+            new = format_text(text, ref, schema.key_order)
         except FormatError as exc:
             i = exc.issue
             out.failed.append(Problem(e.rel, i.line, i.column, i.code, i.message, hint=i.hint))

@@ -380,7 +380,8 @@ class Loader:
         cross += _evidence(state, lookup)
         problems += [(p.path, *as_tuple(p)) for p in self._locate(cross)]
         problems.sort(key=lambda t: from_tuple(t[0], t[1:]))
-        return {"files": len(state.paths) + profiles.files, "problems": problems, "day": self.today.isoformat(),
+        return {"files": len(state.paths) + profiles.files, "problems": problems,
+                "day": self.today.isoformat(),
                 "dated": bool(state.made), "evidence": seen}
 
     def _evidence_lookup(self) -> tuple[Any, dict[str, Any]]:
