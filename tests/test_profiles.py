@@ -140,3 +140,54 @@ def test_the_full_views_show_the_confidential_profile(run: Any, secret: Path) ->
     assert ids(run, "--actor", "Secretova", "--public") == []
     exported = json.loads(run("export", "--format", "json").stdout)
     assert "dana-secretova" in [p["id"] for p in exported["profiles"]]
+
+
+def test_add_links_a_typed_name_to_its_profile(run: Any, ledger_dir: Path) -> None:
+    result = run("add", "--no-input", "--title", "Threat to the Prosecutor-General", "--date", "2020-05-01",
+                 "--country", "KZ", "--act", "threat", "--victim", "ghizat nurdauletov",
+                 "--victim", "John Smith",
+                 "--source", "https://example.org/x", "--status", "likely")
+    assert result.exit_code == 0, result.stderr
+    assert "ghizat nurdauletov: linked to the actor profile gizat-nurdauletov" in result.stderr
+    [path] = (ledger_dir / "incidents" / "2020").glob("2020-05-01-*.yaml")
+    text = path.read_text(encoding="utf-8")
+    # The spelling typed stays: it is the one this source used.
+    assert "    profile: gizat-nurdauletov\n    name: ghizat nurdauletov\n" in text
+    assert "  - ref: john_smith\n    name: John Smith\n" in text
+    assert ids(run, "--actor", "Гизат") == sorted([*IDS, path.stem])
+
+
+def test_profile_makes_a_profile_from_an_inline_actor_and_links_every_record(
+        run: Any, ledger_dir: Path) -> None:
+    before = {p: p.read_bytes() for p in (ledger_dir / "incidents").rglob("*.yaml")}
+    dry = run("profile", "Kazakh Authorities", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert "+++ b/actors/kazakh-authorities.yaml" in dry.stdout
+    assert "+    profile: kazakh-authorities" in dry.stdout
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (ledger_dir / "actors" / "kazakh-authorities.yaml").exists()
+    made = run("profile", "Kazakh Authorities")
+    assert made.exit_code == 0, made.stderr
+    profile = (ledger_dir / "actors" / "kazakh-authorities.yaml").read_text(encoding="utf-8")
+    assert "name: Kazakh authorities\nkind: state-body\n" in profile
+    for path in before:
+        text = path.read_text(encoding="utf-8")
+        assert "  - ref: authorities\n    profile: kazakh-authorities\n" in text
+        assert "name: Kazakh authorities" not in text
+    assert run("validate").exit_code == 0
+    doc = json.loads(run("actors", "--format", "json").stdout)
+    [authorities] = [a for a in doc["actors"] if a["profile"] == "kazakh-authorities"]
+    assert sorted(authorities["incidents"]) == IDS
+    again = run("profile", "Kazakh authorities")
+    assert again.exit_code == 2 and "no actor without a profile" in again.stderr
+
+
+def test_fmt_lays_out_a_profile_by_its_own_schema(run: Any, ledger_dir: Path) -> None:
+    path = ledger_dir / "actors" / "adil-soz.yaml"
+    canonical = path.read_text(encoding="utf-8")
+    path.write_text("kind: organisation\nname: Adil Soz\nid: adil-soz\nschema_version: 2\n", encoding="utf-8")
+    assert run("fmt").exit_code == 1
+    assert path.read_text(encoding="utf-8") == (
+        "# yaml-language-server: $schema=../schema/actor.schema.json\n---\n"
+        "schema_version: 2\nid: adil-soz\nname: Adil Soz\nkind: organisation\n")
+    assert canonical.startswith("# yaml-language-server: $schema=../schema/actor.schema.json\n---\n")

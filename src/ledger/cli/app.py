@@ -21,7 +21,7 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
-                 "export", "diff", "log", "evidence", "verify", "rename", "migrate")
+                 "profile", "export", "diff", "log", "evidence", "verify", "rename", "migrate")
 
 
 class _Group(TyperGroup):
@@ -576,6 +576,31 @@ def actors(
     filtered = any((since, until, country, act, status, tag, right, actor, text, where))
     found = merge(book.resolved(rows), book.profile_map(public=public))
     render("actors", format.value, [a for a in found if a.appearances or not filtered], _out())
+
+
+@app.command()
+def profile(
+    name: Annotated[str, typer.Argument(
+        help="A name (any spelling, any script) of an actor without a profile.")],
+    id: Annotated[str | None, typer.Option(
+        "--id", help="The new profile's id (default: from the name).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Change nothing; print the unified diff of what would change.")] = False,
+) -> None:
+    """Make an actor profile (actors/ID.yaml) from an inline actor, and link every
+    record's matching actor to it, in one step (all files or none)."""
+    from ledger.editing import profile as profiling
+    from ledger.render.neutral import line, terminal
+
+    session = _session()
+    made = profiling.plan(session, name, id)
+    if dry_run:
+        sys.stdout.write(terminal(made.diff()))
+        _err(f"would create actors/{made.id}.yaml and link {len(made.changes) - 1} record(s) to it")
+        return
+    profiling.apply(session, made)
+    for change in made.changes:
+        _err(f"{'created' if change.old is None else 'linked'} {line(change.rel)}")
 
 
 # -- export ---------------------------------------------------------------------
