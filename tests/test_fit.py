@@ -120,7 +120,7 @@ def test_show_labels_actor_and_intervention_fields(run: Any) -> None:
 
 
 def test_pivot_too_wide_for_the_terminal_becomes_blocks(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("COLUMNS", "44")
     out = run("summary", "--by", "actor", "--by", "act").stdout
     lines = out.splitlines()
     court = lines.index("Almaty court")
