@@ -49,7 +49,15 @@ class FieldPath:
 
     def values(self, record: dict[str, Any]) -> list[Any]:
         """Every value at the path; lists on the way (and at the end) are entered."""
-        return list(_walk(record, self.parts))
+        found = list(_walk(record, self.parts))
+        if not found and self.parts in _RENAMED:  # a record of an older schema version
+            found = list(_walk(record, _RENAMED[self.parts]))
+        return found
+
+
+# Fields a schema version renamed (core.migrations): until a ledger is migrated,
+# a query on the new name reads the old one in the records not yet upgraded.
+_RENAMED = {("recorded", "date"): ("recorded", "on"), ("recorded", "on"): ("recorded", "date")}
 
 
 def _walk(node: Any, parts: tuple[str, ...]) -> Iterator[Any]:

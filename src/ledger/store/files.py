@@ -274,7 +274,7 @@ def resolve_paths(ledger: Layout, paths: list[str]) -> list[Path]:
         if p != ledger.root and ledger.root not in p.parents:
             raise UsageError(f"{raw} is outside the ledger at {ledger.root}")
         if p.is_dir() and not p.is_symlink():
-            entries = walk(ledger) if entries is None else entries
+            entries = walk(ledger) + walk(ledger, ACTORS) if entries is None else entries
             out.extend(ledger.root / e.rel for e in entries
                        if (ledger.root / e.rel) == p or p in (ledger.root / e.rel).parents)
         else:
