@@ -191,3 +191,15 @@ def test_fmt_lays_out_a_profile_by_its_own_schema(run: Any, ledger_dir: Path) ->
         "# yaml-language-server: $schema=../schema/actor.schema.json\n---\n"
         "schema_version: 2\nid: adil-soz\nname: Adil Soz\nkind: organisation\n")
     assert canonical.startswith("# yaml-language-server: $schema=../schema/actor.schema.json\n---\n")
+
+
+def test_add_offers_every_public_profile_spelling_as_a_completion(secret: Path) -> None:
+    from ledger.editing.earlier import Earlier
+    from ledger.store.files import find_ledger
+    from ledger.store.session import Session
+
+    offered = Earlier(Session(find_ledger(str(secret))))()
+    victims = offered["acts.victims"]
+    assert {"Ghizat Nurdauletov", "Гизат Нурдаулетов", "A Just Word", "Yevgeny Zhovtis"} <= set(victims)
+    assert victims.index("Ghizat Nurdauletov") < victims.index("Alnur Ilyashev")
+    assert not [s for s in SECRET if s in victims]  # a completion menu is shown on a screen others may see
