@@ -297,6 +297,9 @@ def _actor_facts(actor: dict[str, Any], r: dict[str, Any]) -> tuple[str, list[An
         head += " [confidential]"
     return head, [
         Fact("other names", "; ".join(f"{k}: {_text(v)}" for k, v in other.items())),
+        Fact("aliases", "; ".join(_text(v) for v in actor.get("aliases", ())
+                                  if isinstance(actor.get("aliases"), list))),
+        Fact("profile", _text(actor.get("profile"))),
         Fact("kind", _text(actor.get("kind"))), Fact("occupation", _text(actor.get("occupation"))),
         Fact("affiliation", _text(actor.get("affiliation"))),
         Fact("roles", _roles(str(actor.get("ref", "")), r))]
