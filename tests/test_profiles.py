@@ -203,3 +203,15 @@ def test_add_offers_every_public_profile_spelling_as_a_completion(secret: Path) 
     assert {"Ghizat Nurdauletov", "Гизат Нурдаулетов", "A Just Word", "Yevgeny Zhovtis"} <= set(victims)
     assert victims.index("Ghizat Nurdauletov") < victims.index("Alnur Ilyashev")
     assert not [s for s in SECRET if s in victims]  # a completion menu is shown on a screen others may see
+
+
+def test_validate_warns_of_a_confidential_profile_named_in_public_text(run: Any, secret: Path) -> None:
+    path = secret / "incidents" / "2020" / f"{SHURAEV}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", "title: Dana Secretova saw it; ", 1), encoding="utf-8")
+    result = run("validate", "--format", "json")
+    assert result.exit_code == 0
+    [warning] = [p for p in json.loads(result.stdout)["problems"] if p["code"] == "confidential-name-in-text"]
+    assert warning["path"] == f"incidents/2020/{SHURAEV}.yaml" and warning["pointer"] == "/title"
+    assert "'Dana Secretova'" in warning["message"] and warning["line"] > 1
+    assert run("validate", "--strict").exit_code == 1

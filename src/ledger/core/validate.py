@@ -435,6 +435,11 @@ def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
             for parts, name in names_in_text(data)]
 
 
+def confidential_problems(path: str, data: dict[str, Any]) -> list[Problem]:
+    """A confidential actor's name in a record's id or public text."""
+    return _confidential_names(path, data) + _confidential_ids(path, data)
+
+
 def _confidential_ids(path: str, data: dict[str, Any]) -> list[Problem]:
     """A confidential name spelled out by the id, which no redaction can remove."""
     from ledger.core.redact import is_public, names_in_id

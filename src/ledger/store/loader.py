@@ -375,6 +375,7 @@ class Loader:
         skeletons = [(state.paths[i], state.skeleton(i)) for i in range(len(state.paths))]
         cross += profile_problems(skeletons, set(profiles.by_id))
         cross += version_problems(skeletons, schema_version(self.session.schema.document))
+        cross += self._confidential_profiles(skeletons, profiles)
         problems += [(p.path, *as_tuple(p)) for p in profiles.problems]
         lookup, seen = self._evidence_lookup()
         cross += _evidence(state, lookup)
@@ -383,6 +384,24 @@ class Loader:
         return {"files": len(state.paths) + profiles.files, "problems": problems,
                 "day": self.today.isoformat(),
                 "dated": bool(state.made), "evidence": seen}
+
+    def _confidential_profiles(self, skeletons: list[tuple[str, Any]], profiles: Profiles) -> list[Problem]:
+        """The warnings a record gets for naming a confidential actor (in its id or
+        its public text) when that actor is confidential through its profile."""
+        from ledger.core.model import with_profiles
+        from ledger.core.validate import confidential_problems
+
+        secret = profiles.confidential
+        if not secret:
+            return []
+        wanted = [i for i, (_, skel) in enumerate(skeletons)
+                  if skel and any(pid in secret for _, pid in skel.get("profiles", ()))]
+        out: list[Problem] = []
+        for path, data in self.records(wanted):
+            own = set(confidential_problems(path, data))
+            resolved = with_profiles(data, profiles.by_id)
+            out += [p for p in confidential_problems(path, resolved) if p not in own]
+        return out
 
     def _evidence_lookup(self) -> tuple[Any, dict[str, Any]]:
         """A lookup of evidence files (hashed unless the memo knows their stat),
