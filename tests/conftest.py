@@ -102,6 +102,7 @@ def ledger_dir(tmp_path: Path) -> Path:
     root.mkdir()
     shutil.copytree(REPO / "schema", root / "schema")
     shutil.copytree(REPO / "incidents", root / "incidents")
+    shutil.copytree(REPO / "actors", root / "actors")
     return root
 
 

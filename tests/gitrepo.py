@@ -40,6 +40,7 @@ def make_ledger_repo(top: Path, sub: str = "") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPO / "schema", root / "schema")
     shutil.copytree(REPO / "incidents", root / "incidents")
+    shutil.copytree(REPO / "actors", root / "actors")
     git(top, "init", "-q", "-b", "main")
     commit(top, "Add the example ledger")
     return root

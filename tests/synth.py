@@ -185,7 +185,7 @@ def record(i: int, rng: random.Random, earlier: list[str]) -> dict[str, Any]:
     # Never a confidential name in the title: a public export keeps titles.
     who = "an unnamed person" if victim.get("confidential") else victim["name"]
     rec: dict[str, Any] = {
-        "schema_version": 1,
+        "schema_version": 2,
         "id": f"{year}-syn-{acts[0]['type']}-{i:05d}",
         "title": f"{acts[0]['type'].capitalize()} of {who}: {_text(rng, 4)}",
         "date": date,
@@ -209,7 +209,7 @@ def record(i: int, rng: random.Random, earlier: list[str]) -> dict[str, Any]:
     rec["confidentiality"] = rng.choice(LEVELS)
     if rng.random() < 0.9:
         rec["description"] = _text(rng, 30) + "\n" + _text(rng, 20) + "\n"
-    rec["recorded"] = {"by": "synth", "on": "2025-12-31"}
+    rec["recorded"] = {"by": "synth", "date": "2025-12-31"}
     return rec
 
 

@@ -1,4 +1,4 @@
-"""--actor finds every incident of the merged actor that `ledger actors` shows."""
+"""--actor finds every incident of the profile or merged actor that `ledger actors` shows."""
 
 from __future__ import annotations
 
@@ -11,15 +11,20 @@ import pytest
 IDS = ["2020-04-18-ilyashev-jailed-6fsa", "2020-04-18-shamshet-arrested-g68z",
        "2020-04-18-shuraev-arrested-y3np", "2020-04-activists-detained-dfjp"]
 SHURAEV = "2020-04-18-shuraev-arrested-y3np"
+SHAMSHET = "2020-04-18-shamshet-arrested-g68z"
+PROFILE = "    profile: gizat-nurdauletov\n"
 
 
 @pytest.fixture
 def respelled(ledger_dir: Path) -> Path:
-    path = ledger_dir / "incidents" / "2020" / f"{SHURAEV}.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert "    name: Gizat Nurdauletov\n" in text
-    path.write_text(text.replace("    name: Gizat Nurdauletov\n", "    name: Ghizat Nurdauletov\n", 1),
-                    encoding="utf-8")
+    """Two records name the Prosecutor-General inline (without the profile the
+    other two use), each spelling him differently, sharing a Russian name."""
+    for rid, inline in ((SHURAEV, "    name: Ghizat Nurdauletov\n    names:\n      ru: Гизат Нурдаулетов\n"),
+                        (SHAMSHET, "    name: Gizat Nurdauletov\n    names:\n      ru: Гизат Нурдаулетов\n")):
+        path = ledger_dir / "incidents" / "2020" / f"{rid}.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert PROFILE in text
+        path.write_text(text.replace(PROFILE, inline, 1), encoding="utf-8")
     return ledger_dir
 
 
@@ -29,10 +34,15 @@ def _ids(run: Any, *args: str) -> list[str]:
     return sorted(result.stdout.split())
 
 
-def test_actors_merges_the_new_spelling(run: Any, respelled: Path) -> None:
+def test_actors_lists_the_profile_then_merges_inline_spellings(run: Any, respelled: Path) -> None:
     doc = json.loads(run("actors", "--format", "json").stdout)
-    [merged] = [a for a in doc["actors"] if "Ghizat Nurdauletov" in a["names"]]
-    assert "Gizat Nurdauletov" in merged["names"] and sorted(merged["incidents"]) == IDS
+    [profile] = [a for a in doc["actors"] if a["profile"] == "gizat-nurdauletov"]
+    assert sorted(profile["incidents"]) == sorted(set(IDS) - {SHURAEV, SHAMSHET})
+    assert "Ghizat Nurdauletov" in profile["names"]  # the profile's alias
+    [merged] = [a for a in doc["actors"] if a["profile"] is None and "Ghizat Nurdauletov" in a["names"]]
+    assert "Gizat Nurdauletov" in merged["names"] and sorted(merged["incidents"]) == [SHAMSHET, SHURAEV]
+    profiles = [a["profile"] for a in doc["actors"] if a["profile"]]
+    assert [a["profile"] for a in doc["actors"][:len(profiles)]] == profiles  # profiles first
 
 
 @pytest.mark.parametrize("needle", ["Ghizat", "Gizat", "ghizat nurdauletov", "Гизат", "Ғизат"])
@@ -53,4 +63,5 @@ def test_export_and_actors_use_the_same_match(run: Any, respelled: Path) -> None
     lines = run("export", "--format", "jsonl", "--actor", "Ghizat").stdout.splitlines()
     assert sorted(json.loads(line)["id"] for line in lines) == IDS
     doc = json.loads(run("actors", "--actor", "Ghizat", "--format", "json").stdout)
-    assert len(doc["actors"][0]["incidents"]) == len(IDS)
+    found = [a for a in doc["actors"] if "Ghizat Nurdauletov" in a["names"]]
+    assert len(found) == 2 and sorted(i for a in found for i in a["incidents"]) == IDS

@@ -77,10 +77,10 @@ def test_flags_record_holds_exactly_what_was_given(fresh: Path) -> None:
     assert f"added incidents/2020/{rid}.yaml" in result.stderr
     record = data(path)
     assert record.pop("id") == rid
-    assert record.pop("recorded") == {"by": "Test Researcher", "on": record_today()}
+    assert record.pop("recorded") == {"by": "Test Researcher", "date": record_today()}
     refs = {"victims": ["alnur_ilyashev"], "perpetrators": ["almaty_court"]}
     assert record == {
-        "schema_version": 1,
+        "schema_version": 2,
         "title": "Activist Alnur Ilyashev sentenced to two months in jail",
         "date": "2020-04-18",
         "status": "likely",

@@ -134,6 +134,7 @@ def test_repository_without_commits_shows_every_record_added(tmp_path: Path,
     isolate(monkeypatch)
     root = tmp_path / "fresh"
     shutil.copytree(REPO / "incidents", root / "incidents")
+    shutil.copytree(REPO / "actors", root / "actors")
     shutil.copytree(REPO / "schema", root / "schema")
     git(root, "init", "-q", "-b", "main")
     doc = json.loads(ledger(root, "diff", "--format", "json").stdout)

@@ -94,7 +94,8 @@ def test_drafts_are_out_of_the_ledger_and_out_of_git(fresh: Path) -> None:
     assert len(kept(fresh)) == 1
     assert git(fresh, "status", "--porcelain", "--untracked-files=all").split() == \
         ["??", ".github/workflows/ledger.yml", "??", ".gitignore", "??", ".pre-commit-config.yaml",
-         "??", "incidents/.gitkeep", "??", "ledger.toml", "??", "schema/incident.schema.json"]
+         "??", "incidents/.gitkeep", "??", "ledger.toml", "??", "schema/actor.schema.json", "??",
+         "schema/incident.schema.json"]
     checked = invoke(["--ledger", str(fresh), "validate", "--format", "json"])
     assert checked.exit_code == 0 and json.loads(checked.stdout)["files"] == 0
 

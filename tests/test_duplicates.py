@@ -22,12 +22,12 @@ def _record(rid: str, victim: str, date: str, *, acts: tuple[str, ...] = ("arres
     if aliases:
         actor["aliases"] = aliases
     return {
-        "schema_version": 1, "id": rid, "title": f"{victim} detained", "date": date, "status": "likely",
+        "schema_version": 2, "id": rid, "title": f"{victim} detained", "date": date, "status": "likely",
         "location": {"country": country, "place": place},
         "acts": [{"type": a, "victims": ["victim"], "perpetrators": ["police"]} for a in acts],
         "actors": [actor, {"ref": "police", "name": "City police", "kind": "state-body"}],
         "sources": [{"ref": "s1", "url": url or f"https://news.example.org/{rid}", "title": f"Report {rid}"}],
-        "recorded": {"by": "test", "on": recorded},
+        "recorded": {"by": "test", "date": recorded},
     }
 
 

@@ -91,7 +91,7 @@ def test_sqlite_database(syn: tuple[Path, list[Record]], tmp_path: Path) -> None
     assert count("SELECT count(*) FROM act_actors WHERE role = 'victim'") == sum(
         len(a["victims"]) for r in records for a in r["acts"])
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-    assert dict(con.execute("SELECT key, value FROM meta"))["schema_version"] == "1"
+    assert dict(con.execute("SELECT key, value FROM meta"))["schema_version"] == "2"
     # Analysis straight away: incidents per country with an arrest, by SQL and by hand.
     by_sql = dict(con.execute("SELECT country, count(DISTINCT i.id) FROM incidents i JOIN acts a "
                               "ON a.incident_id = i.id WHERE a.type = 'arrest' GROUP BY country"))

@@ -125,7 +125,7 @@ def test_comments_survive_reordering() -> None:
         "\n"
         "title: A title   # end-of-line note\n"
         "id: 2020-04-18-x-abcd\n"
-        "schema_version: 1\n"
+        "schema_version: 2\n"
         "# why the date is vague\n"
         "date: 2020-04\n"
         "acts:\n"

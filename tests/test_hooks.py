@@ -90,6 +90,7 @@ def test_pre_commit_uses_the_hooks_from_another_repository(tmp_path: Path,
     repo = tmp_path / "ledger"
     shutil.copytree(REPO / "schema", repo / "schema")
     shutil.copytree(REPO / "incidents", repo / "incidents")
+    shutil.copytree(REPO / "actors", repo / "actors")
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {tmp_path / 'hooks'}\n    rev: {sha}\n    hooks:\n"
         "      - id: ledger-validate\n      - id: ledger-fmt\n", encoding="utf-8")

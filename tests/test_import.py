@@ -100,7 +100,7 @@ def test_csv_every_mapping_form(ledger_dir: Path, sheet: tuple[Path, Path]) -> N
     assert [s["ref"] for s in one["sources"]] == ["s1", "s2"]
     assert one["description"] == "Held overnight — Released on bail"  # a template
     assert one["external_ids"] == {"field-office": "1"}
-    assert one["recorded"]["on"] == dt.date.today().isoformat()
+    assert one["recorded"]["date"] == dt.date.today().isoformat()
     two = records["2"]
     assert two["date"] == "2017-01"  # %b-%Y states a month, not a day
     assert [a["type"] for a in two["acts"]] == ["assault"]

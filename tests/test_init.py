@@ -17,7 +17,8 @@ from conftest import REPO, invoke
 from gitrepo import git, isolate
 
 DATA = files("ledger") / "data"
-LEDGER_FILES = ["ledger.toml", "schema/incident.schema.json", "incidents/.gitkeep"]
+LEDGER_FILES = ["ledger.toml", "schema/incident.schema.json", "schema/actor.schema.json",
+                "incidents/.gitkeep"]
 PROJECT_FILES = [".gitignore", ".pre-commit-config.yaml", ".github/workflows/ledger.yml"]
 
 
@@ -36,8 +37,8 @@ def test_init_makes_a_ready_ledger(tmp_path: Path) -> None:
     assert "git: a new repository was initialised here" in result.stdout
     assert f"next: cd {root} && ledger add" in result.stderr
     assert git(root, "rev-parse", "--show-toplevel").strip() == str(root)
-    schema = "schema/incident.schema.json"
-    assert (root / schema).read_bytes() == (REPO / schema).read_bytes()
+    for schema in ("schema/incident.schema.json", "schema/actor.schema.json"):
+        assert (root / schema).read_bytes() == (REPO / schema).read_bytes()
     assert "uses: actions/checkout" in (root / ".github/workflows/ledger.yml").read_text(encoding="utf-8")
     checked = invoke(["validate", "--format", "json"], cwd=root)
     assert checked.exit_code == 0 and json.loads(checked.stdout)["files"] == 0

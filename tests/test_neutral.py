@@ -33,7 +33,7 @@ FORGED_NAME = "a\n::error file=README.md,line=1::forged\n.yaml"
 def record(rid: str, title: str, *, place: str = "Almaty", name: str = "Ayan", extra: str = "") -> str:
     # JSON strings are YAML double-quoted scalars: escapes such as \u001b survive as characters.
     return ("# yaml-language-server: $schema=../../schema/incident.schema.json\n---\n"
-            f"schema_version: 1\nid: {rid}\ntitle: {json.dumps(title)}\ndate: 2021-01-01\n"
+            f"schema_version: 2\nid: {rid}\ntitle: {json.dumps(title)}\ndate: 2021-01-01\n"
             f"status: likely\nlocation:\n  country: KZ\n  place: {json.dumps(place)}\n"
             "acts:\n  - type: arrest\n    victims:\n      - v\n"
             f"actors:\n  - ref: v\n    name: {json.dumps(name)}\n    kind: person\n"

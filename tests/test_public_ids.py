@@ -30,7 +30,7 @@ SECRETS = ("oskenba", "оскенба", "dana documentova", "statement-w9x3", "i
 RECORD = f"""\
 # yaml-language-server: $schema=../../schema/incident.schema.json
 ---
-schema_version: 1
+schema_version: 2
 id: {OLD}
 title: Activist detained in Almaty after a post about the lockdown
 date: 2020-05-04
@@ -65,7 +65,7 @@ related:
   - {LINKING}
 recorded:
   by: {DOCUMENTER}
-  on: 2020-05-05
+  date: 2020-05-05
 """
 
 
@@ -188,7 +188,7 @@ def test_after_rename_no_public_output_holds_a_secret(run, planted: Path,  # typ
         assert "path" not in json.loads(line)
     assert "path" not in outputs["export-csv"].decode().splitlines()[0].split(",")
     shown = json.loads(outputs["show-json"])
-    assert shown["recorded"] == {"on": "2020-05-05"}
+    assert shown["recorded"] == {"date": "2020-05-05"}
     assert shown["sources"][0] == {"ref": "s1", "title": "Witness statement", "type": "testimony",
                                    "sha256": hashlib.sha256(b"%PDF-1.4 a statement").hexdigest()}
 

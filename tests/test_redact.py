@@ -80,7 +80,7 @@ def ledgers(draw: Any) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]
     sources += [_secret_source(i) for i in range(draw(st.integers(0, 2)))]
     sources = draw(st.permutations(sources)) or [_public_source(0)]
     record: dict[str, Any] = {
-        "schema_version": 1, "id": "2020-01-03-generated-cccc", "title": "A generated incident",
+        "schema_version": 2, "id": "2020-01-03-generated-cccc", "title": "A generated incident",
         "date": "2020-01-03", "status": "likely", "location": {"country": "KZ"},
         "acts": acts, "sources": sources,
     }
@@ -94,11 +94,11 @@ def ledgers(draw: Any) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]
         record["related"] = related
     if draw(st.booleans()):
         record["duplicate_of"] = draw(st.sampled_from([WITHHELD_ID, OTHER_ID]))
-    withheld = {"schema_version": 1, "id": WITHHELD_ID, "title": "Zecret withheld incident",
+    withheld = {"schema_version": 2, "id": WITHHELD_ID, "title": "Zecret withheld incident",
                 "date": "2020-01-01", "status": "likely", "location": {"country": "KZ"},
                 "acts": [{"type": "arrest"}], "sources": [_public_source(9)],
                 "confidentiality": draw(st.sampled_from(["restricted", "confidential"]))}
-    other = {"schema_version": 1, "id": OTHER_ID, "title": "Another public incident",
+    other = {"schema_version": 2, "id": OTHER_ID, "title": "Another public incident",
              "date": "2020-01-02", "status": "likely", "location": {"country": "KZ"},
              "acts": [{"type": "arrest"}], "sources": [_public_source(8)]}
     rows = draw(st.permutations([("a.yaml", record), ("w.yaml", withheld), ("o.yaml", other)]))
@@ -208,7 +208,7 @@ def planted_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
     Shared by the tests that only read it."""
     base = tmp_path_factory.mktemp("planted")
     root = base / "ledger"
-    for part in ("schema", "incidents"):
+    for part in ("schema", "incidents", "actors"):
         shutil.copytree(REPO / part, root / part)
     inc = root / "incidents" / "2020"
     p = PLANTED

@@ -130,7 +130,7 @@ def test_refs_inside_the_file_still_work(ledger_dir: Path) -> None:
     write_schema(ledger_dir, doc)
     result = invoke(["--ledger", str(ledger_dir), "validate"])
     assert result.exit_code == 0, result.stderr
-    assert "4 files checked, no problems" in result.stdout
+    assert "8 files checked, no problems" in result.stdout
 
 
 # -- refs that go nowhere or round in circles, malformed keywords -----------------

@@ -76,7 +76,7 @@ def test_an_invalid_record_still_gives_a_clean_database(tmp_path: Path) -> None:
     assert invoke(["init", str(root)]).exit_code == 0
     (root / "incidents" / "2020").mkdir(parents=True, exist_ok=True)
     (root / "incidents" / "2020" / "2020-04-18-odd-refs-abcd.yaml").write_text(
-        "schema_version: 1\nid: 2020-04-18-odd-refs-abcd\ntitle: t\ndate: 2020-04-18\nstatus: likely\n"
+        "schema_version: 2\nid: 2020-04-18-odd-refs-abcd\ntitle: t\ndate: 2020-04-18\nstatus: likely\n"
         "location: {country: KZ}\n"
         "actors:\n  - {ref: a, name: First}\n  - {ref: a, name: Second, names: {ru: Второй}}\n"
         "acts:\n  - {type: arrest, victims: [a, ghost]}\n"

@@ -69,7 +69,7 @@ def test_validate_and_fmt_check_agree_on_links(ledger_dir: Path, target: str) ->
     formatted = invoke(["--ledger", str(ledger_dir), "fmt", "--check"])
     assert checked.exit_code == formatted.exit_code == 1
     report = json.loads(checked.stdout)
-    assert report["files"] == 5
+    assert report["files"] == 9  # 4 incidents, 4 actor profiles and the link
     assert [(p["path"], p["code"]) for p in report["problems"]] == [("incidents/2020/odd.yaml",
                                                                      "file-not-regular")]
     assert "incidents/2020/odd.yaml:1:1: error: is a symbolic link" in formatted.stderr

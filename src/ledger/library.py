@@ -93,14 +93,47 @@ class Ledger:
         """(path, record) of each record the filter keeps (all without one), in path order."""
         return self.loader.select(self._widen(filter))
 
-    def _widen(self, filter: Filter | None, rows: Iterable[Row] | None = None) -> Filter | None:
-        """--actor finds every incident of each merged actor a name matches, as
-        `ledger actors` merges them (rows: the records to merge, default all)."""
+    def profiles(self) -> list[Row]:
+        """(path, profile) of every actor profile in actors/, read from the files."""
+        return list(self.loader.profiles().rows)
+
+    def public_profiles(self) -> list[Row]:
+        """The profiles a public release may hold: not confidential, and without paths."""
+        return [("", p) for _, p in self.profiles() if p.get("confidential") is not True]
+
+    @property
+    def schema_version(self) -> int | None:
+        """The schema version the ledger's schema declares (None: it declares none)."""
+        from ledger.core.migrations import schema_version
+
+        return schema_version(self.schema.document)
+
+    def profile_map(self, *, public: bool = False) -> dict[str, dict[str, Any]]:
+        """Profiles by id; public: without the confidential ones."""
+        found = self.loader.profiles().by_id
+        return {k: v for k, v in found.items() if not (public and v.get("confidential") is True)}
+
+    def resolved(self, rows: Iterable[Row]) -> Iterator[Row]:
+        """Rows for reading (never for writing): each actor with a profile
+        completed from it (model.with_profiles)."""
+        from ledger.core.model import with_profiles
+
+        profiles = self.loader.profiles().by_id
+        return ((p, with_profiles(r, profiles)) for p, r in rows)
+
+    def _widen(self, filter: Filter | None, rows: Iterable[Row] | None = None,
+               profiles: dict[str, dict[str, Any]] | None = None) -> Filter | None:
+        """--actor finds every incident of each profile and merged actor a name
+        (or alias) matches, as `ledger actors` merges them (rows: the records
+        to merge, default all)."""
         if filter is None or not filter.actors:
             return filter
         from ledger.core.actors import widen
 
-        return widen(filter, rows if rows is not None else self.loader.select(None))
+        if rows is None:
+            rows = self.resolved(self.loader.select(None))
+            profiles = self.profile_map()
+        return widen(filter, rows, profiles)
 
     def ids(self, filter: Filter | None = None) -> Iterator[Row]:
         """(path, {"id": id}) of each record the filter keeps, without unpacking
@@ -137,6 +170,11 @@ class Ledger:
 
     def count(self, keys: Sequence[Key], filter: Filter | None = None) -> Summary:
         """summary.count of the records the filter keeps."""
+        if any(k.name == "actor" for k in keys) and self.loader.profiles().rows:
+            from ledger.core.summary import count
+
+            # Actors that name only their profile are counted under the profile's name.
+            return count(self.resolved(self.records(filter)), keys)
         counted: Summary = self.loader.count(keys, self._widen(filter))
         return counted
 
@@ -188,10 +226,11 @@ class Ledger:
         from ledger.core import query, redact
 
         withheld = redact.Withheld()
-        rows = list(redact.public_records(self._from_files(), withheld,
+        # Resolved first: an actor whose profile is confidential is confidential.
+        rows = list(redact.public_records(self.resolved(self._from_files()), withheld,
                                           publish=self.session.layout.settings.publish))
         # Widened from the redacted records, so a withheld alias cannot widen a public search.
-        filter = self._widen(filter, rows)
+        filter = self._widen(filter, rows, self.profile_map(public=True))
         picked: Iterator[Row] = iter(rows) if filter is None else query.select(rows, filter)
         if order is not None:
             picked = iter(query.sort_rows(picked, order))

@@ -21,7 +21,8 @@ from ledger.version import __version__
 
 # The order a new user meets the commands in, rather than the order of this file.
 COMMAND_ORDER = ("init", "add", "edit", "set", "validate", "fmt", "list", "show", "summary", "actors",
-                 "duplicates", "export", "import", "report", "diff", "log", "evidence", "verify", "rename")
+                 "profile", "duplicates", "export", "import", "report", "diff", "log", "evidence", "verify",
+                 "rename", "migrate")
 
 
 class _Group(TyperGroup):
@@ -203,6 +204,39 @@ def fmt(
         raise typer.Exit(ExitCode.INVALID)
 
 
+# -- migrate --------------------------------------------------------------------
+
+@app.command()
+def migrate(
+    to: Annotated[int | None, typer.Option(
+        "--to", help="The schema version to reach (default: the newest).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Change nothing; print the unified diff of what would change.")] = False,
+) -> None:
+    """Upgrade every record and the ledger's schema to a newer schema version, in one step.
+
+    Records are rewritten in the canonical layout, keeping comments; the
+    schema keeps the team's own changes (vocabulary values, fields,
+    descriptions). All files are written, or none; a second run changes nothing.
+    """
+    from ledger.editing import migrate as migration
+    from ledger.render.neutral import line, terminal
+
+    session = _session()
+    planned = migration.plan(session, to)
+    for p in planned.failed:
+        _err(f"{p.path}:{p.line}:{p.column}: error: {p.message} [{p.code}] (not migrated)")
+    if dry_run:
+        sys.stdout.write(terminal(planned.diff()))
+        _err(f"would change {len(planned.changes)} file(s) to schema version {planned.to}")
+        raise typer.Exit(1 if planned.failed else 0)
+    migration.apply(session, planned)
+    for change in planned.changes:
+        _err(f"{'created' if change.old is None else 'migrated'} {line(change.rel)}")
+    _err(f"schema version {planned.to}: {len(planned.changes)} file(s) changed" if planned.changes
+         else f"nothing to migrate: the ledger is at schema version {planned.to}")
+
+
 # -- shared filters (list, summary, actors, export) --------------------------------
 # Typer has no option groups: each option is declared once here and reused by
 # every command that selects records, so their names and help cannot drift.
@@ -343,7 +377,7 @@ def show(
         _err(view.summary)
         row = view.rows[0]
     else:
-        row = book.find(id)
+        row = next(book.resolved([book.find(id)]))  # its actors' profile data shown with them
     render("record", format.value, row, _out())
 
 
@@ -537,9 +571,37 @@ def actors(
     from ledger.core.actors import merge
     from ledger.render import render
 
-    rows = _select(_ledger(), public=public, since=since, until=until, country=country, act=act,
+    book = _ledger()
+    rows = _select(book, public=public, since=since, until=until, country=country, act=act,
                    status=status, tag=tag, right=right, actor=actor, text=text, where=where)
-    render("actors", format.value, merge(rows), _out())
+    filtered = any((since, until, country, act, status, tag, right, actor, text, where))
+    found = merge(book.resolved(rows), book.profile_map(public=public))
+    render("actors", format.value, [a for a in found if a.appearances or not filtered], _out())
+
+
+@app.command()
+def profile(
+    name: Annotated[str, typer.Argument(
+        help="A name (any spelling, any script) of an actor without a profile.")],
+    id: Annotated[str | None, typer.Option(
+        "--id", help="The new profile's id (default: from the name).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Change nothing; print the unified diff of what would change.")] = False,
+) -> None:
+    """Make an actor profile (actors/ID.yaml) from an inline actor, and link every
+    record's matching actor to it, in one step (all files or none)."""
+    from ledger.editing import profile as profiling
+    from ledger.render.neutral import line, terminal
+
+    session = _session()
+    made = profiling.plan(session, name, id)
+    if dry_run:
+        sys.stdout.write(terminal(made.diff()))
+        _err(f"would create actors/{made.id}.yaml and link {len(made.changes) - 1} record(s) to it")
+        return
+    profiling.apply(session, made)
+    for change in made.changes:
+        _err(f"{'created' if change.old is None else 'linked'} {line(change.rel)}")
 
 
 # -- duplicates -----------------------------------------------------------------
@@ -629,6 +691,7 @@ class ExportTable(str, Enum):
     acts = "acts"
     actors = "actors"
     sources = "sources"
+    profiles = "profiles"
 
 
 @app.command()
@@ -695,13 +758,14 @@ def export(
         from ledger.version import __version__
 
         assert output is not None
-        meta = {"format_version": "1", "schema_version": str(SUPPORTED_VERSION),
+        meta = {"format_version": "1", "schema_version": str(book.schema_version or SUPPORTED_VERSION),
                 "schema_id": str(session.schema.document.get("$id", "")),
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "ledger_version": __version__, "public": "true" if public else "false"}
         with storage.sqlite_output(output, overwrite=force) as conn:
             written = write_sqlite(conn, selected(), meta, lambda m: _err(f"warning: {m}"),
-                                   paths=not public)
+                                   paths=not public, profiles=book.public_profiles() if public
+                                   else book.profiles())
         _err(f"exported {written} incident{'s' if written != 1 else ''} to {output}")
         return
     if fmt is ExportFormat.xlsx:
@@ -715,7 +779,11 @@ def export(
     with (storage.open_output(output, overwrite=force) if output is not None
           else contextlib.nullcontext(None)) as stream:
         out = Output(stream=stream) if stream is not None else _out()
-        result = Export(selected(), session.schema, (table or ExportTable.incidents).value, public)
+        from ledger.core.schema import SUPPORTED_VERSION
+
+        result = Export(selected(), session.schema, (table or ExportTable.incidents).value, public,
+                        book.public_profiles() if public else book.profiles(),
+                        book.schema_version or SUPPORTED_VERSION)
         render("export", fmt.value, result, out, raw=raw)
     if output is not None:
         _err(f"exported to {output}")

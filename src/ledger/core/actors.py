@@ -38,6 +38,8 @@ class Appearance:
     kind: str
     confidential: bool
     roles: tuple[str, ...]  # victim / perpetrator / other
+    aliases: tuple[str, ...] = ()
+    profile: str = ""  # the profile id it refers to, if any
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Actor:
     names: list[str]  # every distinct spelling, `name` first
     kinds: list[str]
     appearances: list[Appearance] = field(default_factory=list)
+    profile: str = ""  # the actor profile this is, if any
+    profile_confidential: bool = False
 
     @property
     def incidents(self) -> list[str]:
@@ -60,7 +64,7 @@ class Actor:
 
     @property
     def confidential(self) -> bool:
-        return any(a.confidential for a in self.appearances)
+        return self.profile_confidential or any(a.confidential for a in self.appearances)
 
 
 def appearances(path: str, record: dict[str, Any]) -> list[Appearance]:
@@ -82,13 +86,41 @@ def appearances(path: str, record: dict[str, Any]) -> list[Appearance]:
             kind=str(actor.get("kind", "")),
             confidential=actor.get("confidential") is True,
             roles=tuple(sorted(roles.get(ref, ["other"]), key=ROLES.index)),
+            aliases=tuple(str(n) for n in actor.get("aliases", ()) if n) if isinstance(
+                actor.get("aliases"), list) else (),
+            profile=str(actor["profile"]) if isinstance(actor.get("profile"), str) else "",
         ))
     return out
 
 
-def merge(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Actor]:
-    """Merged actors, those in the most incidents first."""
-    entries = [a for path, record in rows for a in appearances(path, record)]
+def merge(rows: Iterable[tuple[str, dict[str, Any]]],
+          profiles: dict[str, dict[str, Any]] | None = None) -> list[Actor]:
+    """Merged actors: every profile first (with every incident whose actors
+    refer to it), then the other actors merged by name, those in the most
+    incidents first.  Rows should be resolved (model.with_profiles)."""
+    profiles = profiles or {}
+    everything = [a for path, record in rows for a in appearances(path, record)]
+    out = [_profiled(pid, p, [a for a in everything if a.profile == pid]) for pid, p in profiles.items()]
+    out.sort(key=lambda a: (-len(a.incidents), fold(a.name), a.name))
+    return out + _merged([a for a in everything if a.profile not in profiles])
+
+
+def _profiled(pid: str, profile: dict[str, Any], group: list[Appearance]) -> Actor:
+    name = str(profile.get("name", pid))
+    names = profile.get("names")
+    aliases = profile.get("aliases")
+    spellings: dict[str, str] = {fold(name): name}
+    for n in [*(names.values() if isinstance(names, dict) else ()),
+              *(aliases if isinstance(aliases, list) else ()),
+              *(n for a in group for n in (a.name, *a.names.values(), *a.aliases))]:
+        spellings.setdefault(fold(str(n)), str(n))
+    kind = profile.get("kind")
+    kinds = [str(kind)] if kind else [k for k, _ in Counter(a.kind for a in group if a.kind).most_common()]
+    return Actor(name, list(spellings.values()), kinds, group, profile=pid,
+                 profile_confidential=profile.get("confidential") is True)
+
+
+def _merged(entries: list[Appearance]) -> list[Actor]:
     parent = list(range(len(entries)))
 
     def find(i: int) -> int:
@@ -99,7 +131,7 @@ def merge(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Actor]:
 
     first_with: dict[str, int] = {}
     for i, entry in enumerate(entries):
-        for name in (entry.name, *entry.names.values()):
+        for name in (entry.name, *entry.names.values(), *entry.aliases):
             key = fold(name)
             if not key:
                 continue
@@ -119,7 +151,7 @@ def merge(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Actor]:
 def _actor(group: list[Appearance]) -> Actor:
     main = Counter(a.name for a in group).most_common(1)[0][0]
     spellings: dict[str, str] = {fold(main): main}
-    counted = Counter(n for a in group for n in (a.name, *a.names.values()))
+    counted = Counter(n for a in group for n in (a.name, *a.names.values(), *a.aliases))
     for name, _ in counted.most_common():
         spellings.setdefault(fold(name), name)
     kinds = [k for k, _ in Counter(a.kind for a in group if a.kind).most_common()]
@@ -132,6 +164,7 @@ def as_json(actors: list[Actor]) -> dict[str, Any]:
         "total": len(actors),
         "actors": [{
             "name": a.name,
+            "profile": a.profile or None,
             "names": a.names,
             "kinds": a.kinds,
             "incidents": a.incidents,
@@ -144,13 +177,15 @@ def as_json(actors: list[Actor]) -> dict[str, Any]:
     }
 
 
-def widen(flt: Filter, rows: Iterable[tuple[str, dict[str, Any]]]) -> Filter:
+def widen(flt: Filter, rows: Iterable[tuple[str, dict[str, Any]]],
+          profiles: dict[str, dict[str, Any]] | None = None) -> Filter:
     """The filter with --actor matching every incident of each merged actor a
     needle finds, as `ledger actors` shows them: after one record spells
     Gizat as "Ghizat", --actor Ghizat finds the records spelling it Gizat."""
     if not flt.actors:
         return flt
-    names = {fold(n) for actor in merge(rows)
-             if any(needle in fold(n) for n in actor.names for needle in flt.actors)
-             for n in actor.names}
-    return dataclasses.replace(flt, actor_names=frozenset(names)) if names else flt
+    found = [actor for actor in merge(rows, profiles)
+             if any(needle in fold(n) for n in actor.names for needle in flt.actors)]
+    names = {fold(n) for actor in found for n in actor.names}
+    ids = {i for actor in found for i in actor.incidents}
+    return dataclasses.replace(flt, actor_names=frozenset(names), actor_ids=frozenset(ids)) if names else flt

@@ -14,9 +14,10 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from ledger.core import yamlio
+from ledger.core import yaml11, yamlio
 
 MODELINE = "# yaml-language-server: $schema="
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -49,12 +50,33 @@ def _rt_yaml() -> Any:
                                  RoundTripConstructor.construct_yaml_str)
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
+    yaml.Representer = _representer()
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = WIDTH
     yaml.explicit_start = True
     yaml.allow_unicode = True
     yaml.preserve_quotes = False
     return yaml
+
+
+@lru_cache(maxsize=1)
+def _representer() -> Any:
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    class _Representer(RoundTripRepresenter):
+        pass
+
+    def float_(rep: Any, value: float) -> Any:
+        # repr() writes 1e-05; YAML 1.1 takes a float only with a dot in it
+        # (1.0e-05), so a YAML 1.1 reader would get the text "1e-05".
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if e and "." not in mantissa:
+            text = f"{mantissa}.0e{exponent}"
+        return rep.represent_scalar("tag:yaml.org,2002:float", text)
+
+    _Representer.add_representer(float, float_)
+    return _Representer
 
 
 def _split_header(text: str) -> str:
@@ -294,7 +316,7 @@ def append_item(text: str, key: str, item: dict[str, Any]) -> str:
 def _canonical(node: Any, path: tuple[str, ...], key_order: KeyOrder) -> Any:
     """Plain data -> ruamel's types in canonical order and style."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import LiteralScalarString
+    from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
     if isinstance(node, dict):
         order = key_order(path)
@@ -304,7 +326,8 @@ def _canonical(node: Any, path: tuple[str, ...], key_order: KeyOrder) -> Any:
         wanted = [k for k in order if k in node] + sorted((k for k in keys if k not in order), key=str)
         out = CommentedMap()
         for k in wanted:
-            out[k] = _canonical(node[k], (*path, str(k)), key_order)
+            key = SingleQuotedScalarString(k) if isinstance(k, str) and yaml11.misread(k) else k
+            out[key] = _canonical(node[k], (*path, str(k)), key_order)
         out.fa.set_block_style()
         return out
     if isinstance(node, list):
@@ -320,7 +343,11 @@ def _canonical(node: Any, path: tuple[str, ...], key_order: KeyOrder) -> Any:
         if "\n" in node:
             return LiteralScalarString(node)
         if _DATE.match(node):
-            return _as_date(node)
+            written = _as_date(node)
+            if not isinstance(written, str):
+                return written  # a real date, unquoted: both YAML versions read the same text
+        if yaml11.misread(node):
+            return SingleQuotedScalarString(node)
     return node
 
 

@@ -114,6 +114,48 @@ def flat_row(path: str, record: Record) -> dict[str, str]:
         "confidentiality": str(record.get("confidentiality", "public")),
         "description": str(record.get("description", "")),
         "recorded_by": str(recorded.get("by", "")),
-        "recorded_on": str(recorded.get("on", "")),
+        "recorded_on": recorded_date(record),
         **({"path": path} if path else {}),
     }
+
+
+def recorded_date(record: Record) -> str:
+    """When the record was entered: recorded.date (schema 2) or recorded.on (schema 1)."""
+    recorded = record.get("recorded")
+    if not isinstance(recorded, dict):
+        return ""
+    value = recorded.get("date", recorded.get("on"))
+    return str(value) if value is not None else ""
+
+
+PROFILE_FIELDS = ("name", "names", "aliases", "kind", "occupation", "affiliation")
+
+
+def with_profiles(record: Record, profiles: dict[str, dict[str, Any]]) -> Record:
+    """A copy of record (for views, never for writing) in which each actor
+    with a `profile:` takes what it leaves out from that profile, and is
+    confidential when the profile is."""
+    actors = record.get("actors")
+    if not profiles or not isinstance(actors, list) or not any(
+            isinstance(a, dict) and "profile" in a for a in actors):
+        return record
+    out = dict(record)
+    out["actors"] = [_resolved(a, profiles) for a in actors]
+    return out
+
+
+def _resolved(actor: Any, profiles: dict[str, dict[str, Any]]) -> Any:
+    if not isinstance(actor, dict) or not isinstance(actor.get("profile"), str):
+        return actor
+    profile = profiles.get(actor["profile"])
+    if profile is None:
+        return actor
+    out = dict(actor)
+    for key in PROFILE_FIELDS:
+        if key in profile and key not in out:
+            out[key] = profile[key]
+    if isinstance(profile.get("aliases"), list) and isinstance(out.get("aliases"), list):
+        out["aliases"] = list(dict.fromkeys([*out["aliases"], *profile["aliases"]]))
+    if profile.get("confidential") is True:
+        out["confidential"] = True
+    return out

@@ -49,7 +49,15 @@ class FieldPath:
 
     def values(self, record: dict[str, Any]) -> list[Any]:
         """Every value at the path; lists on the way (and at the end) are entered."""
-        return list(_walk(record, self.parts))
+        found = list(_walk(record, self.parts))
+        if not found and self.parts in _RENAMED:  # a record of an older schema version
+            found = list(_walk(record, _RENAMED[self.parts]))
+        return found
+
+
+# Fields a schema version renamed (core.migrations): until a ledger is migrated,
+# a query on the new name reads the old one in the records not yet upgraded.
+_RENAMED = {("recorded", "date"): ("recorded", "on"), ("recorded", "on"): ("recorded", "date")}
 
 
 def _walk(node: Any, parts: tuple[str, ...]) -> Iterator[Any]:
@@ -199,6 +207,9 @@ class Filter:
     # Every folded name of the merged actors (core.actors.merge) the needles
     # find: a record naming one of them matches too, however it spells it.
     actor_names: frozenset[str] = frozenset()
+    # The incidents of every profile (and merged actor) the needles find: a
+    # record's actor may carry no name of its own, only `profile:`.
+    actor_ids: frozenset[str] = frozenset()
     texts: tuple[str, ...] = ()  # folded needles
     # One group per field: any condition of a group, every group.
     where: tuple[tuple[Where, ...], ...] = ()
@@ -216,6 +227,8 @@ class Filter:
                 and all(any(w.matches(record) for w in group) for group in self.where))
 
     def _names_actor(self, record: dict[str, Any]) -> bool:
+        if self.actor_ids and record.get("id") in self.actor_ids:
+            return True
         texts = _actor_texts(record)
         return _any_in(self.actors, texts) or not self.actor_names.isdisjoint(texts)
 
@@ -241,6 +254,9 @@ def _actor_texts(record: dict[str, Any]) -> list[str]:
         names = actor.get("names")
         if isinstance(names, dict):
             out += [fold(_as_text(n)) for n in names.values() if n is not None]
+        aliases = actor.get("aliases")
+        if isinstance(aliases, list):
+            out += [fold(_as_text(n)) for n in aliases if n is not None]
     return out
 
 

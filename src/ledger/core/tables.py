@@ -39,7 +39,19 @@ def _children(schema: Schema, key: str) -> list[str]:
     return schema.key_order((key, "*"))
 
 
+PROFILE_COLUMNS = ["id", "name", "names", "aliases", "kind", "occupation", "affiliation", "confidential",
+                   "external_ids", "description"]
+
+
+def profile_rows(profiles: Iterable[Row]) -> Iterator[dict[str, str]]:
+    """One CSV row per actor profile."""
+    for _, profile in profiles:
+        yield {k: cell(profile.get(k)) if k in profile else "" for k in PROFILE_COLUMNS}
+
+
 def table_columns(schema: Schema, table: str, *, paths: bool = True) -> list[str]:
+    if table == "profiles":
+        return list(PROFILE_COLUMNS)
     if table == "incidents":
         return model.flat_columns(paths=paths)
     columns = ["incident_id", *_children(schema, table)]
@@ -113,12 +125,21 @@ CREATE TABLE acts (
     legal_basis TEXT, outcome TEXT, description TEXT,
     UNIQUE (incident_id, idx)
 );
+-- Actor profiles (actors/<id>.yaml): a public export holds only the public ones.
+CREATE TABLE profiles (
+    id TEXT PRIMARY KEY,
+    name TEXT, kind TEXT, occupation TEXT, affiliation TEXT, description TEXT,
+    confidential INTEGER NOT NULL DEFAULT 0,
+    names TEXT, aliases TEXT, external_ids TEXT,  -- JSON
+    record TEXT NOT NULL  -- the whole profile as JSON
+);
 CREATE TABLE actors (
     actor_id INTEGER PRIMARY KEY,
     incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
     ref TEXT NOT NULL,
     name TEXT, kind TEXT, occupation TEXT, affiliation TEXT,
     confidential INTEGER NOT NULL DEFAULT 0,
+    profile_id TEXT REFERENCES profiles(id),
     UNIQUE (incident_id, ref)
 );
 CREATE TABLE actor_names (
@@ -209,7 +230,7 @@ def _pick(item: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def write_sqlite(conn: Any, rows: Iterable[Row], meta: dict[str, str],
-                 warn: Callable[[str], None], *, paths: bool = True) -> int:
+                 warn: Callable[[str], None], *, paths: bool = True, profiles: Iterable[Row] = ()) -> int:
     """Fill an empty database with the rows; returns how many incidents went in.
 
     A second record with an id already written (an invalid ledger) is left
@@ -217,6 +238,14 @@ def write_sqlite(conn: Any, rows: Iterable[Row], meta: dict[str, str],
     paths, incidents has no path column.
     """
     conn.executescript(DDL if paths else _PATH_COLUMN.sub("", DDL, count=1))
+    for _, profile in profiles:
+        if isinstance(profile.get("id"), str):
+            _insert(conn, "profiles", {
+                **_pick(profile, "id", "name", "kind", "occupation", "affiliation", "description"),
+                "confidential": profile.get("confidential") is True,
+                **{k: json.dumps(profile[k], ensure_ascii=False) if k in profile else None
+                   for k in ("names", "aliases", "external_ids")},
+                "record": json.dumps(profile, ensure_ascii=False)})
     written: set[str] = set()
     for path, record in rows:
         rid = record.get("id")
@@ -249,6 +278,7 @@ def _write_record(conn: Any, path: str, record: dict[str, Any]) -> None:
         ref = actor.get("ref")
         actor_id = _insert(conn, "actors", {
             "incident_id": rid, "confidential": actor.get("confidential") is True,
+            "profile_id": actor.get("profile") if isinstance(actor.get("profile"), str) else None,
             **_pick(actor, "ref", "name", "kind", "occupation", "affiliation")})
         if actor_id is None:  # no ref, or one used twice (an invalid record): the first actor stands
             continue

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 EDTF_FIELDS: tuple[tuple[str, ...], ...] = (("date",), ("acts", "*", "date"), ("interventions", "*", "date"))
 DATE_FIELDS: tuple[tuple[str, ...], ...] = (
-    ("recorded", "on"), ("sources", "*", "published"), ("sources", "*", "captured"))
+    ("recorded", "on"), ("recorded", "date"), ("sources", "*", "published"), ("sources", "*", "captured"))
 
 
 # Keys whose values are ids of other incidents in this ledger.
@@ -437,6 +437,11 @@ def _confidential_names(path: str, data: dict[str, Any]) -> list[Problem]:
             for parts, name in names_in_text(data)]
 
 
+def confidential_problems(path: str, data: dict[str, Any]) -> list[Problem]:
+    """A confidential actor's name in a record's id or public text."""
+    return _confidential_names(path, data) + _confidential_ids(path, data)
+
+
 def _confidential_ids(path: str, data: dict[str, Any]) -> list[Problem]:
     """A confidential name spelled out by the id, which no redaction can remove."""
     from ledger.core.redact import is_public, names_in_id
@@ -472,6 +477,38 @@ def check_ledger(records: Iterable[Checked]) -> list[Problem]:
             linking.append((c.path, c.data))
     duplicates = [(rid, more[rid]) for rid in first if rid in more] if more else []
     return cross_problems(duplicates, linking, lambda wanted: wanted & first.keys(), lambda: list(first))
+
+
+def profile_problems(skeletons: Iterable[tuple[str, Mapping[str, Any] | None]],
+                     known: set[str]) -> list[Problem]:
+    """Each actor whose `profile:` names no profile in actors/."""
+    out: list[Problem] = []
+    for path, skel in skeletons:
+        for i, pid in (skel or {}).get("profiles", ()):
+            if pid not in known:
+                close = _close(pid, known, n=1)
+                out.append(Problem(path, 0, 0, "unknown-profile",
+                                   f"actors[{i}].profile is '{pid}', which is not a profile in actors/",
+                                   pointer=pointer(["actors", i, "profile"]),
+                                   hint=f"did you mean '{close[0]}'?" if close
+                                   else f"create actors/{pid}.yaml, or remove the profile"))
+    return out
+
+
+def version_problems(skeletons: Iterable[tuple[str, Mapping[str, Any] | None]],
+                     declared: int | None) -> list[Problem]:
+    """Records of another schema version than the ledger's schema (or, when the
+    schema declares none, than the newest record): one ledger, one version."""
+    versions = [(path, skel.get("schema_version")) for path, skel in skeletons if skel]
+    found = {v for _, v in versions if isinstance(v, int) and not isinstance(v, bool)}
+    target = declared if declared is not None else max(found, default=None)
+    if target is None or found <= {target}:
+        return []
+    return [Problem(path, 0, 0, "schema-version-mixed",
+                    f"this record is schema version {v}; the ledger's schema is version {target}",
+                    pointer="/schema_version",
+                    hint="run `ledger migrate` to upgrade every record (and the schema) to one version")
+            for path, v in versions if isinstance(v, int) and v != target]
 
 
 def links(data: Mapping[str, Any]) -> bool:

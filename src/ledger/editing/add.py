@@ -23,7 +23,7 @@ from ledger.editing import compose, drafts, editor, template
 from ledger.editing import save as recording
 from ledger.editing.prompts import Prompter, Question
 from ledger.store import files as storage
-from ledger.store import gitio
+from ledger.store import gitio, profiles
 from ledger.store.session import Session
 
 STATE_FILE = "answers.json"  # remembered answers, in the user's state folder
@@ -62,7 +62,8 @@ class Io:
 def add(session: Session, req: Request, io: Io) -> recording.Candidate:
     """The record req describes, written unless req.dry_run; a candidate
     with errors is returned unwritten."""
-    ctx = compose.Context(session.schema, dt.date.today(), gitio.author_name(session.root), req.slug)
+    ctx = compose.Context(session.schema, dt.date.today(), gitio.author_name(session.root), req.slug,
+                          profiles=profiles.load(session, dt.date.today()).by_id)
     if req.resume is not None:
         return _resume(session, req, ctx, io)
     if req.document is not None:

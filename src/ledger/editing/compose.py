@@ -123,6 +123,7 @@ class Context:
     slug: str | None = None  # words for the id (--slug); default: the title
     choose: ids.Choose = secrets.choice
     taken: frozenset[str] = frozenset()  # ids already in the ledger
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # actor profiles by id
 
 
 def complete(doc: MutableMapping[str, Any], ctx: Context) -> list[str]:
@@ -137,6 +138,7 @@ def complete(doc: MutableMapping[str, Any], ctx: Context) -> list[str]:
             doc[key] = default
             notes.append(f"{key} not given: using the schema's default, {default!r}")
     link_actors(doc)
+    notes += link_profiles(doc, ctx)
     name_sources(doc)
     match_vocabulary_case(doc, ctx.schema)
     notes += name_country(doc, ctx.schema)
@@ -146,7 +148,10 @@ def complete(doc: MutableMapping[str, Any], ctx: Context) -> list[str]:
     if isinstance(recorded, MutableMapping):
         if ctx.recorded_by and "by" not in recorded:
             recorded["by"] = ctx.recorded_by
-        recorded.setdefault("on", ctx.today.isoformat())
+        # Schema 2 calls it recorded.date, schema 1 recorded.on: the ledger's schema says which.
+        when = "on" if "on" in ctx.schema.subschema(("recorded",)).get("properties", {}) else "date"
+        if "on" not in recorded and "date" not in recorded:
+            recorded[when] = ctx.today.isoformat()
     if not doc.get("id"):
         date = doc.get("date")
         title = doc.get("title")
@@ -234,6 +239,49 @@ def link_actors(doc: MutableMapping[str, Any]) -> None:
                         actors = doc["actors"] = []
                     names[i] = ensure_actor(actors, entry)
                     taken.add(names[i])
+
+
+def profile_names(profile: dict[str, Any]) -> list[str]:
+    """Every spelling of a profile: name, names in any script, aliases."""
+    names = profile.get("names")
+    aliases = profile.get("aliases")
+    found = [profile.get("name"), *(names.values() if isinstance(names, dict) else ()),
+             *(aliases if isinstance(aliases, list) else ())]
+    return [n for n in found if isinstance(n, str) and n]
+
+
+def matching_profiles(name: str, profiles: dict[str, dict[str, Any]]) -> list[str]:
+    """The ids of the profiles one of whose spellings is name (ignoring case and accents)."""
+    from ledger.core.normalize import fold
+
+    key = fold(name)
+    return [pid for pid, p in profiles.items() if key and any(fold(n) == key for n in profile_names(p))]
+
+
+def link_profiles(doc: MutableMapping[str, Any], ctx: Context) -> list[str]:
+    """Link each actor whose name is a spelling of exactly one profile to it
+    (`profile: <id>`); the name is dropped when it is the profile's own, kept
+    when it is another spelling (the one this source used)."""
+    props = ctx.schema.subschema(("actors", "*")).get("properties", {})
+    if not ctx.profiles or "profile" not in props:
+        return []
+    from ledger.core.normalize import fold
+
+    notes: list[str] = []
+    for actor in _items(doc, "actors"):
+        name = actor.get("name")
+        if "profile" in actor or not isinstance(name, str):
+            continue
+        found = matching_profiles(name, ctx.profiles)
+        if len(found) == 1:
+            actor["profile"] = found[0]
+            if fold(str(ctx.profiles[found[0]].get("name", ""))) == fold(name):
+                del actor["name"]
+            notes.append(f"{name}: linked to the actor profile {found[0]} (actors/{found[0]}.yaml)")
+        elif found:
+            notes.append(f"{name}: matches the profiles {', '.join(found)}; not linked "
+                         "(add profile: <id> to the actor to choose one)")
+    return notes
 
 
 def name_sources(doc: MutableMapping[str, Any]) -> None:

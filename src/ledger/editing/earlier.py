@@ -25,8 +25,15 @@ ROLES = {"acts.victims": "victims", "acts.perpetrators": "perpetrators"}
 LIMIT = 500  # values per field, the most used first
 
 
-def collect(rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
-    """field -> its values in rows, most frequent first (ties by name)."""
+def collect(rows: Iterable[tuple[str, dict[str, Any]]],
+            profiles: Mapping[str, dict[str, Any]] | None = None) -> dict[str, list[str]]:
+    """field -> its values in rows, most frequent first (ties by name); for
+    victims and perpetrators every spelling of each actor profile comes first
+    (a name typed that spells one is linked to it when the record is saved)."""
+    from ledger.core.model import with_profiles
+
+    profiles = profiles or {}
+    rows = ((p, with_profiles(r, dict(profiles))) for p, r in rows)
     counts: dict[str, Counter[str]] = {name: Counter() for name in (*FIELDS, *ROLES)}
     for _, record in rows:
         for name in FIELDS:
@@ -43,11 +50,16 @@ def collect(rows: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, list[str]]:
                         counts[field][actor["name"].strip()] += 1
     # Anyone named before may be named again, in either role: the role's own names first.
     people = counts["acts.victims"] + counts["acts.perpetrators"]
+    from ledger.editing.compose import profile_names
+
+    spellings = list(dict.fromkeys(n.strip() for p in profiles.values() if p.get("confidential") is not True
+                                   for n in profile_names(p)))
     found: dict[str, list[str]] = {}
     for name, counted in counts.items():
         ranked = _ranked(counted)
         if name in ROLES:
             ranked += [v for v in _ranked(people) if v not in counted]
+            ranked = [*spellings, *(v for v in ranked if v not in spellings)]
         if ranked:
             found[name] = ranked[:LIMIT]
     return found
@@ -85,7 +97,8 @@ class Earlier:
 
     def _gather(self, session: Session) -> None:
         try:
-            self._found = collect(Loader(session).select())
+            loader = Loader(session)
+            self._found = collect(loader.select(), loader.profiles().by_id)
         except Exception:  # an unreadable ledger just means no completions
             self._found = {}
 

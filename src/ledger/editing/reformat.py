@@ -30,7 +30,7 @@ def reformat(session: Session, paths: list[Path] | None, *, dry: bool, diff: boo
     layout = session.layout
     entries: list[files.Entry]
     if paths is None:
-        entries = list(files.walk(layout))
+        entries = list(files.walk(layout)) + list(files.walk(layout, files.ACTORS))
     else:
         walked = {e.rel: e for e in files.walk(layout)}
         entries = [walked.get(rel) or files.Entry(rel, "file") for rel in (layout.rel(p) for p in paths)]
@@ -49,7 +49,8 @@ def reformat(session: Session, paths: list[Path] | None, *, dry: bool, diff: boo
             if text is None:
                 assert issue is not None
                 raise FormatError(issue)
-            new = format_text(text, session.schema_ref(layout.root / e.rel), session.schema.key_order)
+            schema, ref = session.schema_for(e.rel)
+            new = format_text(text, ref, schema.key_order)
         except FormatError as exc:
             i = exc.issue
             out.failed.append(Problem(e.rel, i.line, i.column, i.code, i.message, hint=i.hint))

@@ -212,9 +212,10 @@ def _show(value: Any) -> str:
 def add_record(session: Session, record: dict[str, Any], *, slug: str | None = None) -> Candidate:
     """The library's add: record completed, checked and written as a new file.
     LedgerError (exit 1) naming every problem when it is not valid."""
-    from ledger.store import gitio
+    from ledger.store import gitio, profiles
 
-    ctx = compose.Context(session.schema, dt.date.today(), gitio.author_name(session.root), slug)
+    ctx = compose.Context(session.schema, dt.date.today(), gitio.author_name(session.root), slug,
+                          profiles=profiles.load(session, dt.date.today()).by_id)
     text = document_text(record)
     candidate = write_new(session, lambda: prepare(session, text, ctx, known_ids(session)))
     if not candidate.written:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.core import tables as export
@@ -21,13 +21,16 @@ class Export:
     schema: Schema
     table: str = "incidents"
     public: bool = False
+    profiles: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # public ones only when public
+    schema_version: int = SUPPORTED_VERSION
 
 
 @register("export", "csv")
 def render_csv(result: Export, out: Output, *, raw: bool = False, **_: Any) -> None:
     columns = export.table_columns(result.schema, result.table, paths=not result.public)
     writer = csv.DictWriter(out.stream, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    rows = export.table_rows(result.schema, result.table, result.rows)
+    rows = export.profile_rows(result.profiles) if result.table == "profiles" else \
+        export.table_rows(result.schema, result.table, result.rows)
     if raw:
         writer.writeheader()
         writer.writerows(rows)
@@ -45,13 +48,15 @@ def render_export_jsonl(result: Export, out: Output, **_: Any) -> None:
 @register("export", "json")
 def render_json(result: Export, out: Output, **_: Any) -> None:
     # Written record by record: an export of the whole ledger need not fit in a string.
-    out.write(dumps({"version": 1, "schema_version": SUPPORTED_VERSION,
+    out.write(dumps({"version": 1, "schema_version": result.schema_version,
                      "public": result.public})[:-1] + ', "incidents": [')
     first = True
     for path, record in result.rows:
         out.write(("\n" if first else ",\n") + dumps(_with_path(path, record)))
         first = False
-    out.write("\n]}\n" if not first else "]}\n")
+    out.write("\n]" if not first else "]")
+    profiles = [_with_path(path, p) if not result.public else p for path, p in result.profiles]
+    out.write(', "profiles": ' + dumps(profiles) + "}\n")
 
 
 XLSX_TABLES = ("incidents", "acts", "actors", "sources")

@@ -233,7 +233,7 @@ def render_record_text(row: tuple[str, dict[str, Any]], out: Output, **_: Any) -
         lines += [Text(""), *layout.wrap(console, str(r["description"]).rstrip(), console.width)]
     if isinstance(r.get("recorded"), dict):
         rec = r["recorded"]
-        by, on = _text(rec.get("by")) or "?", _text(rec.get("on")) or "?"
+        by, on = _text(rec.get("by")) or "?", _text(model.recorded_date(r)) or "?"
         lines += [Text(""), *layout.wrap(console, f"recorded by {by} on {on}", console.width, style="dim")]
     layout.print_lines(console, lines)
 
@@ -297,6 +297,9 @@ def _actor_facts(actor: dict[str, Any], r: dict[str, Any]) -> tuple[str, list[An
         head += " [confidential]"
     return head, [
         Fact("other names", "; ".join(f"{k}: {_text(v)}" for k, v in other.items())),
+        Fact("aliases", "; ".join(_text(v) for v in actor.get("aliases", ())
+                                  if isinstance(actor.get("aliases"), list))),
+        Fact("profile", _text(actor.get("profile"))),
         Fact("kind", _text(actor.get("kind"))), Fact("occupation", _text(actor.get("occupation"))),
         Fact("affiliation", _text(actor.get("affiliation"))),
         Fact("roles", _roles(str(actor.get("ref", "")), r))]

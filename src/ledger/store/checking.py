@@ -40,7 +40,13 @@ def skeleton(data: dict[str, Any]) -> dict[str, Any]:
     """What the cross-record checks need of a record: far smaller than the record."""
     from ledger.core.validate import LINK_KEYS
 
-    out: dict[str, Any] = {k: data[k] for k in ("id", *LINK_KEYS) if k in data}
+    out: dict[str, Any] = {k: data[k] for k in ("id", *LINK_KEYS, "schema_version") if k in data}
+    actors = data.get("actors")
+    if isinstance(actors, list):
+        refs = [[i, a["profile"]] for i, a in enumerate(actors)
+                if isinstance(a, dict) and isinstance(a.get("profile"), str)]
+        if refs:
+            out["profiles"] = refs
     sources = data.get("sources")
     # Only evidence files matter; entries keep their places, which messages name.
     if isinstance(sources, list) and any(isinstance(s, dict) and isinstance(s.get("file"), str)
@@ -65,8 +71,19 @@ def check_file(session: Session, rel: str, today: dt.date, raw: bytes | None = N
     data = checked.data
     packed = None
     if data is not None:
-        packed = marshal.dumps((skeleton(data), facets.facets(data, facets.summary_keys(session.schema))))
+        skel = skeleton(data)
+        # A record of the schema's own version needs no note of it: most
+        # skeletons then stay {"id": ...}, which the memo keeps in a column.
+        if skel.get("schema_version") == _current_version(session):
+            del skel["schema_version"]
+        packed = marshal.dumps((skel, facets.facets(data, facets.summary_keys(session.schema))))
     return Packed(rel, blob_id(raw), checked.problems, data, packed)
+
+
+def _current_version(session: Session) -> Any:
+    from ledger.core.migrations import schema_version
+
+    return schema_version(session.schema.document)
 
 
 def run_checks(session: Session, rels: Iterable[str], today: dt.date, total: int) -> Iterator[Packed]:

@@ -24,6 +24,9 @@ from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
 CONFIG_FILE = "ledger.toml"
 DEFAULT_SCHEMA = "schema/incident.schema.json"
 DEFAULT_INCIDENTS = "incidents"
+# Actor profiles (SPEC section 9): beside incidents/, their schema beside the incident schema.
+ACTORS = "actors"
+ACTOR_SCHEMA = "actor.schema.json"
 # Records are a few KB; anything far larger is a mistake or an attack, and is
 # refused before it is read so memory stays bounded.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
@@ -51,6 +54,14 @@ class Layout:
     @property
     def incidents_dir(self) -> Path:
         return self.root / self.settings.incidents
+
+    @property
+    def actor_schema_path(self) -> Path:
+        return self.schema_path.parent / ACTOR_SCHEMA
+
+    @property
+    def actors_dir(self) -> Path:
+        return self.root / ACTORS
 
     def rel(self, path: Path) -> str:
         """Path relative to the root, POSIX style, as printed in every message."""
@@ -211,24 +222,33 @@ class Listing:
     def __len__(self) -> int:
         return len(self.paths)
 
+    def __getitem__(self, i: int) -> Entry:
+        rel = self.paths[i]
+        return Entry(rel, self.kinds.get(rel, "file"))
 
-def walk(ledger: Layout) -> Listing:
-    """Every record file under incidents/, at any depth, sorted by path.
+
+def walk(ledger: Layout, folder: str | None = None) -> Listing:
+    """Every record file under folder (default: incidents/), at any depth, sorted by path.
 
     Hidden files and folders (a leading dot: .git, editor swap files) are
-    never records; folders that are symbolic links are not entered."""
-    base = ledger.incidents_dir
+    never records; folders that are symbolic links are not entered.  The
+    incidents folder must exist; any other (actors/) may be absent, and
+    then holds nothing."""
+    top = (folder if folder is not None else ledger.settings.incidents).strip("/")
+    base = ledger.root / top
     try:
         st = os.lstat(base)
     except OSError:
         st = None
+    if folder is not None and folder != ledger.settings.incidents and st is None:
+        return Listing([], {})
     if st is None or not stat.S_ISDIR(st.st_mode):
         raise LedgerError(f"{ledger.rel(base)}/ is missing" if st is None
                           else f"{ledger.rel(base)} is not a folder",
-                          hint="a ledger keeps its records in incidents/")
+                          hint=f"a ledger keeps its records in {top}/")
     found: list[str] = []
     kinds: dict[str, str] = {}
-    stack = [(str(base), ledger.settings.incidents.strip("/"))]
+    stack = [(str(base), top)]
     while stack:
         folder, rel = stack.pop()
         try:
@@ -284,7 +304,7 @@ def resolve_paths(ledger: Layout, paths: list[str]) -> list[Path]:
         if p != ledger.root and ledger.root not in p.parents:
             raise UsageError(f"{raw} is outside the ledger at {ledger.root}")
         if p.is_dir() and not p.is_symlink():
-            entries = walk(ledger) if entries is None else entries
+            entries = [*walk(ledger), *walk(ledger, ACTORS)] if entries is None else entries
             out.extend(ledger.root / e.rel for e in entries
                        if (ledger.root / e.rel) == p or p in (ledger.root / e.rel).parents)
         else:

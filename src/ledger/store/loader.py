@@ -25,6 +25,8 @@ from ledger.core import facets as facet
 from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
 from ledger.store import checking, files, private
 from ledger.store.cache import CacheError, Memo, code_stamp, fingerprint
+from ledger.store.profiles import Profiles
+from ledger.store.profiles import load as load_profiles
 from ledger.store.session import Session
 from ledger.store.tree import Tree, every_file, snapshot
 
@@ -121,6 +123,13 @@ class Loader:
         self._tree: Tree | None = None
         self._state: State | None = None
         self._key = ""
+        self._profiles: Profiles | None = None
+
+    def profiles(self) -> Profiles:
+        """Every actor profile, read from the files (once per command)."""
+        if self._profiles is None:
+            self._profiles = load_profiles(self.session, self.today)
+        return self._profiles
 
     # -- the memo -------------------------------------------------------------
 
@@ -156,8 +165,8 @@ class Loader:
             self._lost(exc)
             return None
 
-    def _keep(self, name: str, value: dict[str, Any]) -> None:
-        key = self._digest()
+    def _keep(self, name: str, value: dict[str, Any], *, key: str | None = None) -> None:
+        key = key if key is not None else self._digest()
         if self.memo is not None and key:
             try:
                 self.memo.keep_answer(name, key, value)
@@ -405,7 +414,10 @@ class Loader:
 
     def check(self, paths: list[Path] | None = None) -> Verdict:
         """Everything validate reports, for the whole ledger or the files in paths."""
+        # The answer depends on the profiles too (their problems, the profile
+        # refs records make), which the tree does not cover.
         key = self._digest()
+        key = f"{key}-{self.profiles().digest}" if key else ""
         answer = self._stored("check", key) if key else None
         if answer is not None and not self._answer_holds(answer):
             answer = None
@@ -419,7 +431,9 @@ class Loader:
                 answer = None
         if answer is None:
             answer = self._answer()
-            self._keep("check", answer)
+            key = self._digest()  # every file's content is known now
+            if key:
+                self._keep("check", answer, key=f"{key}-{self.profiles().digest}")
             problems = [from_tuple(p[0], p[1:]) for p in answer["problems"]]
             count = int(answer["files"])
         if paths is None:
@@ -437,15 +451,46 @@ class Loader:
         return all(_evidence_fp(self.layout.root, rel) == fp for rel, fp in seen.items())
 
     def _answer(self) -> dict[str, Any]:
+        from ledger.core.migrations import schema_version
+        from ledger.core.validate import profile_problems, version_problems
+
         state = self.state(keep=False)
         problems = [(p, *t) for p, ts in state.own.items() for t in ts]
         cross = _cross(state)
+        profiles = self.profiles()
+        # Only skeletons beyond the id hold profile refs or another schema version.
+        skeletons = sorted(state.skeletons.items())
+        cross += profile_problems(skeletons, set(profiles.by_id))
+        cross += version_problems(skeletons, schema_version(self.session.schema.document))
+        cross += self._confidential_profiles(state, skeletons, profiles)
+        problems += [(p.path, *as_tuple(p)) for p in profiles.problems]
         lookup, seen = self._evidence_lookup()
         cross += _evidence(state, lookup)
         problems += [(p.path, *as_tuple(p)) for p in self._locate(cross)]
         problems.sort(key=lambda t: from_tuple(t[0], t[1:]))
-        return {"files": len(state.paths), "problems": problems, "day": self.today.isoformat(),
+        return {"files": len(state.paths) + profiles.files, "problems": problems,
+                "day": self.today.isoformat(),
                 "dated": bool(state.made), "evidence": seen}
+
+    def _confidential_profiles(self, state: State, skeletons: list[tuple[str, Any]],
+                               profiles: Profiles) -> list[Problem]:
+        """The warnings a record gets for naming a confidential actor (in its id or
+        its public text) when that actor is confidential through its profile."""
+        from ledger.core.model import with_profiles
+        from ledger.core.validate import confidential_problems
+
+        secret = profiles.confidential
+        if not secret:
+            return []
+        rows = {p: i for i, p in enumerate(state.paths)}
+        wanted = [rows[path] for path, skel in skeletons
+                  if skel and any(pid in secret for _, pid in skel.get("profiles", ()))]
+        out: list[Problem] = []
+        for path, data in self.records(wanted):
+            own = set(confidential_problems(path, data))
+            resolved = with_profiles(data, profiles.by_id)
+            out += [p for p in confidential_problems(path, resolved) if p not in own]
+        return out
 
     def _evidence_lookup(self) -> tuple[Any, dict[str, Any]]:
         """A lookup of evidence files (hashed unless the memo knows their stat),
@@ -509,7 +554,8 @@ class Loader:
         state = self.state()
         inside = set(state.paths)
         wanted = {self.layout.rel(p) for p in paths}
-        extras = sorted(w for w in wanted if w not in inside)
+        profiled = {rel for rel, _ in self.profiles().rows} | {p.path for p in self.profiles().problems}
+        extras = sorted(w for w in wanted if w not in inside and w not in profiled)
         out = [p for p in problems if p.path in wanted]
         if extras:
             added = list(checking.run_checks(self.session, extras, self.today, len(extras)))
@@ -520,7 +566,7 @@ class Loader:
             checked.sort(key=lambda c: c.path)
             cross = [p for p in check_ledger(checked) if p.path in extras]
             out += self._locate(cross)
-        return Verdict(len(wanted & inside) + len(extras), sorted(out))
+        return Verdict(len(wanted & inside) + len(wanted & profiled) + len(extras), sorted(out))
 
     # -- selecting ----------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from ledger.version import __version__
 LEDGER_FILES = {
     storage.CONFIG_FILE: "ledger.toml",
     storage.DEFAULT_SCHEMA: "incident.schema.json",
+    f"schema/{storage.ACTOR_SCHEMA}": storage.ACTOR_SCHEMA,
     # git keeps no empty folders: this one makes incidents/ part of the first commit.
     f"{storage.DEFAULT_INCIDENTS}/.gitkeep": "",
 }

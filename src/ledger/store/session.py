@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ledger.core.schema import Schema
-from ledger.store.files import Layout
+from ledger.store.files import ACTORS, Layout
 
 
 @dataclass
@@ -22,6 +22,19 @@ class Session:
         # never needs the validator (answers are keyed by the schema's digest,
         # so a changed schema always reaches a compile, and a broken one exit 3).
         return Schema.from_file(path, self.layout.rel(path))
+
+    @cached_property
+    def actor_schema(self) -> Schema:
+        """The schema of actor profiles (schema/actor.schema.json)."""
+        path = self.layout.actor_schema_path
+        return Schema.from_file(path, self.layout.rel(path))
+
+    def schema_for(self, rel: str) -> tuple[Schema, str]:
+        """The schema of the record file at rel, and the modeline target for it."""
+        if rel.startswith(ACTORS + "/"):
+            path = self.layout.actor_schema_path
+            return self.actor_schema, Path(os.path.relpath(path, (self.root / rel).parent)).as_posix()
+        return self.schema, self.schema_ref(self.root / rel)
 
     @property
     def root(self) -> Path:
