@@ -52,7 +52,7 @@ def record(i: int, rng: random.Random) -> tuple[str, str, str]:
     lines = [
         "# yaml-language-server: $schema=../../schema/incident.schema.json",
         "---",
-        "schema_version: 1",
+        "schema_version: 2",
         f"id: {slug}",
         f"title: {first[0]} {last[0]} {acts[0]} case number {i}",
         f"date: {date}",
@@ -94,7 +94,7 @@ def record(i: int, rng: random.Random) -> tuple[str, str, str]:
         "  " + text.upper()[:200],
         "recorded:",
         "  by: bench",
-        "  on: 2025-01-01",
+        "  date: 2025-01-01",
     ]
     return start[:4], slug, "\n".join(lines) + "\n"
 

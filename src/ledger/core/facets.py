@@ -151,20 +151,32 @@ def empty_columns(n: int) -> Columns:
     return {code: [None if code in _INTS else ""] * n for code in CODES}
 
 
-def set_row(columns: Columns, i: int, facets: Sequence[Facet] | None) -> None:
-    """Write one record's facets (None: it has none) into row i of columns."""
+def row(facets: Sequence[Facet] | None) -> tuple[Any, ...]:
+    """One record's facets as its values in each column, in CODES order
+    (made where the record is checked, so the gathering process only stores)."""
     import sys
 
     grouped: dict[int, list[Any]] = {}
     for code, value in facets or ():
         grouped.setdefault(code, []).append(value)
+    out: list[Any] = []
     for code in CODES:
         values = grouped.get(code, [])
         if code in _INTS:
-            columns[code][i] = values[0] if values else None
+            out.append(values[0] if values else None)
         else:
             joined = SEP.join(NONE if v == NO_VALUE and not isinstance(v, str) else str(v) for v in values)
-            columns[code][i] = sys.intern(joined)
+            out.append(sys.intern(joined))
+    return tuple(out)
+
+
+def set_row(columns: Columns, i: int, facets: Sequence[Facet] | None,
+            values: Sequence[Any] | None = None) -> None:
+    """Write one record's facets (None: it has none), or their row() values, into row i of columns."""
+    import sys
+
+    for code, value in zip(CODES, values if values is not None else row(facets), strict=True):
+        columns[code][i] = sys.intern(value) if isinstance(value, str) else value
 
 
 def admitted(pre: Prefilter, columns: Columns, rows: Sequence[int]) -> list[int]:

@@ -114,12 +114,8 @@ class Memo:
     def _sign(self, *parts: Any) -> bytes:
         import hmac
 
-        mac = hmac.new(self._key, digestmod="sha256")
-        for part in parts:
-            data = part if isinstance(part, bytes) else b"" if part is None else str(part).encode(
-                "utf-8", "surrogateescape")
-            mac.update(b"%d:" % len(data) + data)
-        return mac.digest()
+        # marshal writes each part with its type and length: no two lists of parts sign alike.
+        return hmac.digest(self._key, marshal.dumps(parts), "sha256")
 
     def _check(self, sig: Any, *parts: Any) -> None:
         import hmac
@@ -203,14 +199,20 @@ class Memo:
             -> dict[tuple[str, str], int]:
         """Store (path, blob, made, dated, problems, data, facets) rows (packed);
         (path, blob) -> rid of each."""
-        signed = [(*r, self._sign("result", r[0], r[1], r[2], int(r[3]), r[4], r[6]),
-                   self._sign("data", r[0], r[1], r[5])) for r in rows]
-        self._write("INSERT OR REPLACE INTO results (path, blob, made, dated, problems, data, facets, sig, "
-                    "dsig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", signed)
-        keys = [(r[0], r[1]) for r in rows]
-        got = {k: v[0] for k, v in self.results(keys).items()}
-        if len(got) != len(set(keys)):
-            raise CacheError("results just stored are missing")
+        got: dict[tuple[str, str], int] = {}
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for r in rows:
+                    # RETURNING gives each row's id in the same statement: no query back.
+                    (rid,) = self.db.execute(
+                        "INSERT OR REPLACE INTO results (path, blob, made, dated, problems, data, facets, "
+                        "sig, dsig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING rid",
+                        (*r, self._sign("result", r[0], r[1], r[2], int(r[3]), r[4], r[6]),
+                         self._sign("data", r[0], r[1], r[5]))).fetchone()
+                    got[(r[0], r[1])] = rid
+        except (sqlite3.Error, ValueError, OverflowError, TypeError) as exc:
+            raise CacheError(exc) from None
         return got
 
     def prune(self, live: set[int]) -> None:

@@ -34,6 +34,7 @@ class Packed(NamedTuple):
     problems: list[Problem]
     data: dict[str, Any] | None  # the record; None: it did not parse
     facets: bytes | None  # marshal of (skeleton, facets); None: it did not parse
+    row: tuple[Any, ...] | None = None  # the facets as column values (core.facets.row)
 
 
 def skeleton(data: dict[str, Any]) -> dict[str, Any]:
@@ -69,15 +70,16 @@ def check_file(session: Session, rel: str, today: dt.date, raw: bytes | None = N
             return Packed(rel, None, [problem], None, None)
     checked = check_record(rel, raw, session.schema, today=today)
     data = checked.data
-    packed = None
     if data is not None:
         skel = skeleton(data)
         # A record of the schema's own version needs no note of it: most
         # skeletons then stay {"id": ...}, which the memo keeps in a column.
         if skel.get("schema_version") == _current_version(session):
             del skel["schema_version"]
-        packed = marshal.dumps((skel, facets.facets(data, facets.summary_keys(session.schema))))
-    return Packed(rel, blob_id(raw), checked.problems, data, packed)
+        made = facets.facets(data, facets.summary_keys(session.schema))
+        return Packed(rel, blob_id(raw), checked.problems, data, marshal.dumps((skel, made)),
+                      facets.row(made) if made is not None else None)
+    return Packed(rel, blob_id(raw), checked.problems, None, None)
 
 
 def _current_version(session: Session) -> Any:
@@ -89,6 +91,33 @@ def _current_version(session: Session) -> Any:
 def run_checks(session: Session, rels: Iterable[str], today: dt.date, total: int) -> Iterator[Packed]:
     """check_file of each of rels (total of them), in their order; across processes when many."""
     return _run(check_file, session, rels, today, total)
+
+
+class Compact(NamedTuple):
+    """check_file's outcome as plain values: what crosses from a worker
+    process (pickled) and what the memo stores, packed where it was made."""
+
+    rel: str
+    blob: str | None
+    problems: list[tuple[Any, ...]]  # (line, column, code, message, severity, pointer, hint)
+    data: bytes | None  # marshal of the record
+    facets: bytes | None
+    row: tuple[Any, ...] | None
+
+
+def compact(p: Packed) -> Compact:
+    return Compact(p.rel, p.blob, [(x.line, x.column, x.code, x.message, x.severity, x.pointer, x.hint)
+                                   for x in p.problems],
+                   marshal.dumps(p.data) if p.data is not None else None, p.facets, p.row)
+
+
+def pack_file(session: Session, rel: str, today: dt.date, raw: bytes | None = None) -> Compact:
+    return compact(check_file(session, rel, today, raw))
+
+
+def run_packed(session: Session, rels: Iterable[str], today: dt.date, total: int) -> Iterator[Compact]:
+    """pack_file of each of rels, in their order; across processes when many."""
+    return _run(pack_file, session, rels, today, total)
 
 
 def _run(job: Callable[[Session, str, dt.date], T], session: Session, rels: Iterable[str],

@@ -324,26 +324,25 @@ class Loader:
         if not self.session.schema.vetted:
             self.session.schema.validator  # noqa: B018  a broken schema stops the run (exit 3) before any work
         if all(rel in tree.raw for rel in rest):  # read ahead: checked from the bytes in hand
-            outcomes: Iterator[checking.Packed] = (
-                checking.check_file(self.session, rel, self.today, tree.raw[rel]) for rel in rest)
+            outcomes: Iterator[checking.Compact] = (
+                checking.pack_file(self.session, rel, self.today, tree.raw[rel]) for rel in rest)
         else:
-            outcomes = checking.run_checks(self.session, rest, self.today, len(rest))
+            outcomes = checking.run_packed(self.session, rest, self.today, len(rest))
         rows = []
         for packed in outcomes:
             rel = packed.rel
             if packed.blob is None:  # could not be read
-                tree.learn(rel, None, packed.problems[0])
-                new.own[rel] = [as_tuple(p) for p in packed.problems]
+                tree.learn(rel, None, from_tuple(rel, packed.problems[0]))
+                new.own[rel] = packed.problems
                 continue
             tree.learn(rel, packed.blob, None)
-            problems = [as_tuple(p) for p in packed.problems]
-            dated = any(p.code == "date-in-future" for p in packed.problems)
+            dated = any(p[2] == "date-in-future" for p in packed.problems)
             look = marshal.loads(packed.facets) if packed.facets is not None else None
-            self._fill(new, slot[rel], None, problems, look, day if dated else "")
-            if packed.data is not None:
-                new.data[rel] = packed.data
-            rows.append((rel, packed.blob, day, dated, marshal.dumps(problems),
-                         marshal.dumps(packed.data) if packed.data is not None else None, packed.facets))
+            self._fill(new, slot[rel], None, packed.problems, look, day if dated else "", packed.row)
+            if packed.data is not None and self.memo is None:
+                new.data[rel] = marshal.loads(packed.data)
+            rows.append((rel, packed.blob, day, dated, marshal.dumps(packed.problems), packed.data,
+                         packed.facets))
             if self.memo is not None and len(rows) >= 500:
                 self._keep_results(new, slot, rows)
                 rows = []
@@ -360,10 +359,10 @@ class Loader:
             return
         for (rel, _blob), rid in rids.items():
             new.rids[slot[rel]] = rid
-            new.data.pop(rel, None)  # the memo holds it: memory stays flat
 
     @staticmethod
-    def _fill(new: State, i: int, rid: int | None, problems: list[PTuple], look: Any, dated_on: str) -> None:
+    def _fill(new: State, i: int, rid: int | None, problems: list[PTuple], look: Any, dated_on: str,
+              values: tuple[Any, ...] | None = None) -> None:
         rel = new.paths[i]
         new.rids[i] = rid
         if problems:
@@ -378,7 +377,7 @@ class Loader:
         new.ids[i] = rec_id
         new.indexed[i] = facets_ is not None
         if new.columns is not None:
-            facet.set_row(new.columns, i, facets_)
+            facet.set_row(new.columns, i, facets_, values)
         if not (isinstance(rec_id, str) and skeleton == {"id": rec_id}):
             new.skeletons[rel] = skeleton
 
