@@ -187,7 +187,7 @@ class Ledger:
         rows = list(self.records(filter))
         return duplicates.find_pairs(rows, min_score=duplicates.DEFAULT_MIN_SCORE if min_score is None
                                      else min_score, incidents=incidents, actors=actors,
-                                     profiles=files.read_profiles(self.session.layout))
+                                     profiles=self.loader.profiles().by_id)
 
     # -- checking ------------------------------------------------------------
 
