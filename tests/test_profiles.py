@@ -215,3 +215,31 @@ def test_validate_warns_of_a_confidential_profile_named_in_public_text(run: Any,
     assert warning["path"] == f"incidents/2020/{SHURAEV}.yaml" and warning["pointer"] == "/title"
     assert "'Dana Secretova'" in warning["message"] and warning["line"] > 1
     assert run("validate", "--strict").exit_code == 1
+
+
+BROKEN_SECRET = {
+    # Schema-invalid but readable: any `confidential` other than false withholds.
+    "confidential-yes": "schema_version: 2\nid: dana-secretova\nname: Dana Secretova\nconfidential: 'yes'\n",
+    # Not readable at all: the actor that refers to it cannot be checked, so it is withheld.
+    "unparsable": "schema_version: 2\nid: dana-secretova\nname: Dana Secretova\nconfidential: [true\n",
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_SECRET, ids=list(BROKEN_SECRET))
+def test_a_broken_confidential_profile_is_still_withheld(run: Any, secret: Path, tmp_path: Path,
+                                                         broken: str) -> None:
+    (secret / "actors" / "dana-secretova.yaml").write_text(BROKEN_SECRET[broken], encoding="utf-8")
+    assert run("export", "--public", "--format", "json").exit_code == 1  # refused while invalid
+    exported = run("export", "--public", "--format", "json", "--allow-invalid")
+    assert exported.exit_code == 0, exported.stderr
+    assert "withheld 0 records, 1 actor" in exported.stderr
+    assert SHURAEV in exported.stdout
+    built = run("report", "--output", str(tmp_path / "site"), "--public", "--allow-invalid")
+    assert built.exit_code == 0, built.stderr
+    site = "".join(p.read_bytes().decode("utf-8", "replace")
+                   for p in (tmp_path / "site").rglob("*") if p.is_file())
+    assert SHURAEV in site
+    for text in (exported.stdout, site):
+        assert not [s for s in SECRET if s.casefold() in text.casefold()]
+    # The full views still show what the file holds.
+    assert "dana-secretova" in run("export", "--format", "json").stdout

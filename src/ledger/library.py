@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ledger.core.duplicates import Pair
     from ledger.core.evidence import VerifyReport
     from ledger.core.query import Filter, Order
+    from ledger.core.redact import Withheld
     from ledger.core.schema import Schema
     from ledger.core.summary import Key, Summary
     from ledger.editing.save import Candidate
@@ -97,9 +98,28 @@ class Ledger:
         """(path, profile) of every actor profile in actors/, read from the files."""
         return list(self.loader.profiles().rows)
 
-    def public_profiles(self) -> list[Row]:
-        """The profiles a public release may hold: not confidential, and without paths."""
-        return [("", p) for _, p in self.profiles() if p.get("confidential") is not True]
+    def public_profiles(self, withheld: Withheld | None = None) -> list[Row]:
+        """The profiles a public release may hold: none confidential (each
+        counted in withheld.actors when given), without paths, and only those
+        a record can refer to (a string id)."""
+        from ledger.core.model import confidential_profile
+
+        out: list[Row] = []
+        for _, p in self.profiles():
+            if confidential_profile(p):
+                if withheld is not None:
+                    withheld.actors += 1
+            elif isinstance(p.get("id"), str):
+                out.append(("", p))
+        return out
+
+    @property
+    def unreadable_profiles(self) -> list[str]:
+        """Profile files no record can refer to: unreadable, or without a string id."""
+        found = self.loader.profiles()
+        named = {rel for rel, p in found.rows if isinstance(p.get("id"), str)}
+        every = dict.fromkeys([*(p.path for p in found.problems), *(rel for rel, _ in found.rows)])
+        return [rel for rel in every if rel not in named and rel.startswith(f"{files.ACTORS}/")]
 
     @property
     def schema_version(self) -> int | None:
@@ -110,16 +130,19 @@ class Ledger:
 
     def profile_map(self, *, public: bool = False) -> dict[str, dict[str, Any]]:
         """Profiles by id; public: without the confidential ones."""
-        found = self.loader.profiles().by_id
-        return {k: v for k, v in found.items() if not (public and v.get("confidential") is True)}
+        from ledger.core.model import confidential_profile
 
-    def resolved(self, rows: Iterable[Row]) -> Iterator[Row]:
+        found = self.loader.profiles().by_id
+        return {k: v for k, v in found.items() if not (public and confidential_profile(v))}
+
+    def resolved(self, rows: Iterable[Row], *, public: bool = False) -> Iterator[Row]:
         """Rows for reading (never for writing): each actor with a profile
-        completed from it (model.with_profiles)."""
+        completed from it (model.with_profiles; public: an actor of an unknown
+        profile is confidential)."""
         from ledger.core.model import with_profiles
 
         profiles = self.loader.profiles().by_id
-        return ((p, with_profiles(r, profiles)) for p, r in rows)
+        return ((p, with_profiles(r, profiles, public=public)) for p, r in rows)
 
     def _widen(self, filter: Filter | None, rows: Iterable[Row] | None = None,
                profiles: dict[str, dict[str, Any]] | None = None) -> Filter | None:
@@ -187,7 +210,7 @@ class Ledger:
         rows = list(self.records(filter))
         return duplicates.find_pairs(rows, min_score=duplicates.DEFAULT_MIN_SCORE if min_score is None
                                      else min_score, incidents=incidents, actors=actors,
-                                     profiles=files.read_profiles(self.session.layout))
+                                     profiles=self.loader.profiles().by_id)
 
     # -- checking ------------------------------------------------------------
 
@@ -227,7 +250,7 @@ class Ledger:
 
         withheld = redact.Withheld()
         # Resolved first: an actor whose profile is confidential is confidential.
-        rows = list(redact.public_records(self.resolved(self._from_files()), withheld,
+        rows = list(redact.public_records(self.resolved(self._from_files(), public=True), withheld,
                                           publish=self.session.layout.settings.publish))
         # Widened from the redacted records, so a withheld alias cannot widen a public search.
         filter = self._widen(filter, rows, self.profile_map(public=True))

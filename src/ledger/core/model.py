@@ -131,31 +131,39 @@ def recorded_date(record: Record) -> str:
 PROFILE_FIELDS = ("name", "names", "aliases", "kind", "occupation", "affiliation")
 
 
-def with_profiles(record: Record, profiles: dict[str, dict[str, Any]]) -> Record:
+def with_profiles(record: Record, profiles: dict[str, dict[str, Any]], *, public: bool = False) -> Record:
     """A copy of record (for views, never for writing) in which each actor
     with a `profile:` takes what it leaves out from that profile, and is
-    confidential when the profile is."""
+    confidential when the profile is.  public: an actor whose profile is not
+    among profiles (unreadable, or missing) is confidential too, since nothing
+    says it may be published and its profile id may itself be a name."""
     actors = record.get("actors")
-    if not profiles or not isinstance(actors, list) or not any(
+    if (not profiles and not public) or not isinstance(actors, list) or not any(
             isinstance(a, dict) and "profile" in a for a in actors):
         return record
     out = dict(record)
-    out["actors"] = [_resolved(a, profiles) for a in actors]
+    out["actors"] = [_resolved(a, profiles, public) for a in actors]
     return out
 
 
-def _resolved(actor: Any, profiles: dict[str, dict[str, Any]]) -> Any:
-    if not isinstance(actor, dict) or not isinstance(actor.get("profile"), str):
+def confidential_profile(profile: dict[str, Any]) -> bool:
+    """A profile whose actors must not be published: any `confidential`
+    other than absent or false (so a malformed one withholds rather than leaks)."""
+    return profile.get("confidential") not in (None, False)
+
+
+def _resolved(actor: Any, profiles: dict[str, dict[str, Any]], public: bool) -> Any:
+    if not isinstance(actor, dict) or "profile" not in actor:
         return actor
-    profile = profiles.get(actor["profile"])
+    profile = profiles.get(actor["profile"]) if isinstance(actor["profile"], str) else None
     if profile is None:
-        return actor
+        return {**actor, "confidential": True} if public else actor
     out = dict(actor)
     for key in PROFILE_FIELDS:
         if key in profile and key not in out:
             out[key] = profile[key]
     if isinstance(profile.get("aliases"), list) and isinstance(out.get("aliases"), list):
         out["aliases"] = list(dict.fromkeys([*out["aliases"], *profile["aliases"]]))
-    if profile.get("confidential") is True:
+    if confidential_profile(profile):
         out["confidential"] = True
     return out

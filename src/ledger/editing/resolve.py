@@ -186,9 +186,9 @@ def _has_field(session: Session, name: str) -> bool:
 
 
 def _actors(plan: _Plan, a: str, b: str, decision: str, profile: str | None) -> Resolved:
-    from ledger.store import files as storage
+    from ledger.store.loader import Loader
 
-    profiles = storage.read_profiles(plan.session.layout)
+    profiles = Loader(plan.session).profiles().by_id
     sides: list[tuple[str, tuple[str, str, dict[str, Any]] | None]] = []
     for key in (a, b):
         if "#" not in key:

@@ -1,5 +1,6 @@
 """`ledger report` from an open ledger: choose the records (or the public
-view), count them as `ledger summary` does, read the profiles, write the site
+view), count them as `ledger summary` does, take the profiles from the
+ledger (store/profiles, the one reader; public: without the confidential ones), write the site
 into its folder in one step."""
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.core import redact, summary
-from ledger.report import build, profiles
+from ledger.core import summary
+from ledger.report import build
 from ledger.store import files
 
 if TYPE_CHECKING:
@@ -34,9 +35,7 @@ def make(book: Any, output: Path, *, filter: Filter | None = None, public: bool 
     from ledger.version import __version__
 
     keys = {name: summary.resolve_key(book.schema, name) for name in build.KEYS}
-    layout = book.session.layout
-    found, skipped = profiles.read(book.root, layout.settings.max_file_size)
-    for rel in skipped:
+    for rel in book.unreadable_profiles:
         warn(f"warning: {rel}: not a readable actor profile; left out of the report")
     withheld = None
     # As export: invalid records are reported; a public build refuses them,
@@ -45,14 +44,15 @@ def make(book: Any, output: Path, *, filter: Filter | None = None, public: bool 
     if public:
         view = book.public(filter)
         withheld = view.withheld
-        shown = redact.public_profiles(found, withheld)
-        rows = redact.unlink_profiles(view.rows, {p["id"] for p in shown}, withheld)
+        # The public view has withheld every actor of a confidential (or unknown) profile.
+        shown = [p for _, p in book.public_profiles(withheld)]
+        rows = view.rows
         counts = {name: summary.count(rows, [key]) for name, key in keys.items()}
     else:
         if book.unreadable:
             warn(f"warning: {len(book.unreadable)} record files could not be read and are left out; "
                  "run `ledger validate`")
-        shown = found
+        shown = [p for _, p in book.profiles() if isinstance(p.get("id"), str)]
         rows = list(book.records(filter))
         counts = {name: book.count([key], filter) for name, key in keys.items()}
     site = build.Site(rows=rows, counts=counts, public=public, withheld=withheld, profiles=shown,

@@ -771,31 +771,3 @@ def output_dir(path: Path, *, marker: str, overwrite: bool = False,
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-
-
-PROFILES_DIR = "actors"
-
-
-def read_profiles(ledger: Layout) -> dict[str, dict[str, Any]]:
-    """Actor profiles (``actors/<id>.yaml``, SPEC 9) by id: every regular file
-    that parses as a mapping; {} when the ledger has none.  Files that cannot
-    be read are left out here (validation reports them)."""
-    from ledger.core import yamlio
-
-    base = ledger.root / PROFILES_DIR
-    try:
-        st = os.lstat(base)
-    except OSError:
-        return {}
-    if not stat.S_ISDIR(st.st_mode):
-        return {}
-    out: dict[str, dict[str, Any]] = {}
-    for name in sorted(os.listdir(base)):
-        if name.startswith(".") or not name.endswith(".yaml"):
-            continue
-        raw, problem = read_record(ledger, f"{PROFILES_DIR}/{name}")
-        text = yamlio.decode(raw)[0] if raw is not None and problem is None else None
-        data = yamlio.parse(text)[0] if text is not None else None
-        if isinstance(data, dict):
-            out[str(data.get("id") or name[:-5])] = data
-    return out

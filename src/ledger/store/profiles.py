@@ -35,7 +35,9 @@ class Profiles:
 
     @property
     def confidential(self) -> frozenset[str]:
-        return frozenset(pid for pid, p in self.by_id.items() if p.get("confidential") is True)
+        from ledger.core.model import confidential_profile
+
+        return frozenset(pid for pid, p in self.by_id.items() if confidential_profile(p))
 
 
 def load(session: Session, today: dt.date) -> Profiles:
