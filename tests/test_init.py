@@ -203,5 +203,7 @@ def test_settings_file_is_read_by_the_ledger(tmp_path: Path) -> None:
     invoke(["init", str(tmp_path)])
     # Every setting is documented in the file, commented out at its default.
     assert storage.load_settings(tmp_path) == storage.Settings()
-    assert "# cache_dir" in (tmp_path / "ledger.toml").read_text(encoding="utf-8")
+    text = (tmp_path / "ledger.toml").read_text(encoding="utf-8")
+    assert all(f"# {key} = " in text for key in ("schema", "incidents", "max_file_size", "publish"))
+    assert "cache_dir" not in text  # where the memo lives is never a ledger's setting
     assert invoke(["validate"], cwd=tmp_path).exit_code == 0

@@ -278,7 +278,7 @@ PublicOpt = Annotated[bool, typer.Option(
     "--public", help="Only what a public release holds: no restricted or confidential records, "
     "no confidential actors or sources.")]
 RawOpt = Annotated[bool, typer.Option(
-    "--raw", help="csv only: write cells exactly as stored; without it, a cell starting with "
+    "--raw", help="csv and xlsx: write cells exactly as stored; without it, a cell starting with "
     "=, +, -, @, tab or CR gets a leading ' so a spreadsheet shows it as text, never a formula.")]
 
 

@@ -249,7 +249,8 @@ def _text(value: Any) -> str:
 
 
 def _quoted(value: Any) -> str:
-    text = " ".join(_text(value).split())  # a quote is one paragraph, however the YAML broke it
+    # A quote is one paragraph, however the YAML broke it: joined first, then made one neutral line.
+    text = _text(" ".join(str(value).split())) if value is not None else ""
     return f"\u201c{text}\u201d" if text else ""
 
 
