@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from conftest import REPO, invoke
 from ledger.core import yamlio
 from ledger.core.fmt import format_text
-from ledger.core.schema import Schema
+from ledger.store.session import load_schema
 
-SCHEMA = Schema.from_file(REPO / "schema" / "incident.schema.json", "schema")
+SCHEMA = load_schema(REPO / "schema" / "incident.schema.json", "schema")
 REF = "../../schema/incident.schema.json"
 EXAMPLES = sorted((REPO / "incidents").rglob("*.yaml"))
 

@@ -16,6 +16,7 @@ from jsonschema import FormatChecker
 from conftest import REPO
 from ledger.core import formats
 from ledger.core.schema import Schema
+from ledger.store.session import load_schema
 
 BAD = ["not a url", "http://exa mple.org", "example.org/a", "https://example.org/a b", "https://x.org/%zz",
        "https://kz.kursiv.media/2020/ильяшев/"]
@@ -88,7 +89,7 @@ def test_the_checks_do_not_depend_on_what_jsonschema_found_installed(
 
 
 def test_fast_and_detailed_validators_agree() -> None:
-    schema = Schema.from_file(REPO / "schema" / "incident.schema.json", "schema")
+    schema = load_schema(REPO / "schema" / "incident.schema.json", "schema")
     if schema.fast_validator is None:
         pytest.skip("jsonschema-rs is not installed")
     node = {"type": "object", "properties": {"u": {"type": "string", "format": "uri"},

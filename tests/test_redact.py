@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from conftest import REPO, Result, invoke
 from ledger.core import redact
-from ledger.core.schema import Schema
+from ledger.store.session import load_schema
 
-SCHEMA = Schema.from_file(REPO / "schema" / "incident.schema.json", "schema")
+SCHEMA = load_schema(REPO / "schema" / "incident.schema.json", "schema")
 
 # -- property test over generated records ----------------------------------------
 

@@ -254,9 +254,9 @@ def test_pattern_properties_and_additional_properties_use_the_safe_matcher(evil_
 
 def test_answers_being_typed_use_the_safe_matcher(evil_ledger: Path) -> None:
     from ledger.core import validate
-    from ledger.core.schema import Schema
+    from ledger.store.session import load_schema
 
-    schema = Schema.from_file(evil_ledger / SCHEMA, SCHEMA)
+    schema = load_schema(evil_ledger / SCHEMA, SCHEMA)
     assert [p.code for p in validate.value_problems(("title",), EVIL, schema)] == ["schema-pattern"]
     assert validate.value_problems(("title",), "aaaa", schema) == []
 

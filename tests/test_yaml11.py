@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, REPO
 from ledger.core import yamlio
 from ledger.core.fmt import format_text
-from ledger.core.schema import Schema
 from ledger.core.yaml11 import misread
+from ledger.store.session import load_schema
 
-SCHEMA = Schema.from_file(REPO / "schema" / "incident.schema.json", "schema")
+SCHEMA = load_schema(REPO / "schema" / "incident.schema.json", "schema")
 REF = "../../schema/incident.schema.json"
 FILES = sorted((FIXTURES / "valid").glob("*.yaml")) + sorted((REPO / "incidents").rglob("*.yaml")) \
     + sorted((REPO / "actors").glob("*.yaml"))

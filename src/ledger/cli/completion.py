@@ -46,11 +46,12 @@ def vocabulary(path: tuple[str, ...]) -> Completer:
     its description; none when the schema leaves the field free."""
 
     def complete(ctx: Any, incomplete: str) -> list[Any]:
-        from ledger.core.schema import Schema
+
+        from ledger.store.session import load_schema
 
         try:
             ledger = _ledger(ctx)
-            vocab = Schema.from_file(ledger.schema_path, ledger.settings.schema).vocabulary_for(path)
+            vocab = load_schema(ledger.schema_path, ledger.settings.schema).vocabulary_for(path)
         except (LedgerError, OSError):
             return []
         if vocab is None:

@@ -9,7 +9,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from pathlib import Path
 from typing import Any
 
 from ledger.core import schema_check
@@ -37,12 +36,6 @@ class Schema:
         self.facts = schema_check.check_document(document, source)
         self.digest = hashlib.sha256(
             json.dumps(document, sort_keys=True).encode()).hexdigest()
-
-    @classmethod
-    def from_file(cls, path: Path, rel: str) -> Schema:
-        from ledger.store.files import read_json
-
-        return cls(read_json(path, "schema", shown=rel), rel)
 
     # -- compiled validator -------------------------------------------------
     @cached_property
@@ -225,6 +218,3 @@ def _python_validator_class() -> Any:
         "pattern": pattern, "patternProperties": pattern_properties,
         "additionalProperties": additional_properties})
 
-
-def load(path: Path, rel: str) -> Schema:
-    return Schema.from_file(path, rel)

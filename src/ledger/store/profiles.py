@@ -43,6 +43,7 @@ class Profiles:
 def load(session: Session, today: dt.date) -> Profiles:
     from ledger.core.schema import Schema
     from ledger.core.validate import check_record
+    from ledger.store.session import load_schema
 
     layout = session.layout
     entries = files.walk(layout, files.ACTORS)
@@ -55,7 +56,7 @@ def load(session: Session, today: dt.date) -> Profiles:
     schema_rel = layout.rel(schema_path)
     schema: Schema | None = None
     try:
-        schema = Schema.from_file(schema_path, schema_rel)
+        schema = load_schema(schema_path, schema_rel)
         digest.update(schema.digest.encode())
     except LedgerError as exc:
         out.problems.append(Problem(entries[0].rel, 1, 1, "profile-schema-missing",

@@ -11,6 +11,13 @@ from ledger.core.schema import Schema
 from ledger.store.files import ACTORS, Layout
 
 
+def load_schema(path: Path, rel: str) -> Schema:
+    """The JSON Schema at path (rel: how messages name it), read as a regular file."""
+    from ledger.store.files import read_json
+
+    return Schema(read_json(path, "schema", shown=rel), rel)
+
+
 @dataclass
 class Session:
     layout: Layout
@@ -21,13 +28,13 @@ class Session:
         # Compiled on first use, not here: a warm run answered from the memo
         # never needs the validator (answers are keyed by the schema's digest,
         # so a changed schema always reaches a compile, and a broken one exit 3).
-        return Schema.from_file(path, self.layout.rel(path))
+        return load_schema(path, self.layout.rel(path))
 
     @cached_property
     def actor_schema(self) -> Schema:
         """The schema of actor profiles (schema/actor.schema.json)."""
         path = self.layout.actor_schema_path
-        return Schema.from_file(path, self.layout.rel(path))
+        return load_schema(path, self.layout.rel(path))
 
     def schema_for(self, rel: str) -> tuple[Schema, str]:
         """The schema of the record file at rel, and the modeline target for it."""
