@@ -574,9 +574,10 @@ class Loader:
         the facets answered the filter exactly (no record left unindexed)."""
         state = self.state()
         pre = facet.prefilter(flt)
-        parsed = [i for i, ok in enumerate(state.parsed) if ok]
+        parsed = list(range(len(state.parsed))) if all(state.parsed) else \
+            [i for i, ok in enumerate(state.parsed) if ok]
         if pre.empty:
-            return parsed, pre.exact and all(state.indexed[i] for i in parsed)
+            return parsed, pre.exact and (all(state.indexed) or all(state.indexed[i] for i in parsed))
         cols = self.columns()
         indexed = [i for i in parsed if state.indexed[i]]
         loose = [i for i in parsed if not state.indexed[i]]  # no facets: always a candidate
@@ -613,9 +614,12 @@ class Loader:
             codes = [facet.SUMMARY_FIELDS[k.name] for k in keys]
             cells: Counter[tuple[Any, ...]] = Counter()
             margins: list[Counter[Any]] = [Counter() for _ in keys]
-            if len(codes) == 1 and all(_single(cols[codes[0]][i]) for i in picks):
+            column = cols[codes[0]]
+            every = len(picks) == len(column)
+            values = column if every else [column[i] for i in picks]
+            if len(codes) == 1 and facet.SEP not in "".join(values):
                 # One key with one bucket a record (year, month, country, status): counted in C.
-                counted = Counter(cols[codes[0]][i] for i in picks)
+                counted = Counter(values)
                 margins[0].update({(None if v == facet.NONE else v): n for v, n in counted.items()})
                 cells.update({(k,): n for k, n in margins[0].items()})
             else:
@@ -694,11 +698,6 @@ def _columns(value: dict[str, Any] | None, n: int) -> facet.Columns | None:
     return None
 
 
-def _single(value: str) -> bool:
-    """A column value that holds one bucket (not several joined)."""
-    return facet.SEP not in value
-
-
 def _now_ns() -> int:
     import time
 
@@ -724,17 +723,39 @@ def _evidence(state: State, lookup: Any) -> list[Problem]:
 
 def _checker_versions() -> str:
     """The versions of what checks a record beside ledger's own code: another
-    version of them may answer otherwise (read from the installed metadata,
-    without importing them: a warm run never does)."""
-    from importlib.metadata import PackageNotFoundError, version
+    version of them may answer otherwise.  Read from the names of the
+    installed distributions' metadata folders (one listing of each folder
+    they live in), without importing them or importlib.metadata: a warm run
+    does neither."""
+    import importlib.util
 
-    out = []
-    for name in ("jsonschema", "jsonschema-rs", "rfc3986-validator", "ruamel.yaml", "ruamel.yaml.clib"):
+    # distribution -> a module it installs
+    wanted = {"jsonschema": "jsonschema", "jsonschema_rs": "jsonschema_rs", "rfc3986_validator":
+              "rfc3986_validator", "ruamel.yaml": "ruamel.yaml", "ruamel.yaml.clib": "_ruamel_yaml"}
+    found: dict[str, str] = {}
+    listed: dict[str, list[str]] = {}
+    for dist, module in wanted.items():
         try:
-            out.append(f"{name}={version(name)}")
-        except PackageNotFoundError:
-            out.append(f"{name}=none")
-    return ",".join(out)
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin:
+            found[dist] = "none"
+            continue
+        # site-packages: above the package's folder, or beside a module file
+        folder = os.path.dirname(spec.origin)
+        for _ in range(module.count(".") + spec.origin.endswith("__init__.py")):
+            folder = os.path.dirname(folder)
+        if folder not in listed:
+            try:
+                listed[folder] = [n for n in os.listdir(folder) if n.endswith(".dist-info")]
+            except OSError:
+                listed[folder] = []
+        norm = dist.replace("-", "_").lower()
+        prefix = norm.replace(".", "_") + "-"
+        names = sorted(n for n in listed[folder] if n.lower().replace(".", "_").startswith(prefix))
+        found[dist] = ",".join(names) or "none"
+    return ";".join(f"{k}={v}" for k, v in sorted(found.items()))
 
 
 def _open_memo(session: Session) -> Memo | None:

@@ -98,8 +98,7 @@ class Tree:
         With git that is the walker's list, git's two answers (the index's
         blob id of every tracked file, and which files differ from it) and
         the blob ids of those that differ: no per-file work for the rest."""
-        h = hashlib.sha1(b"\n".join(p.encode("utf-8", "surrogateescape") for p in self.paths),
-                         usedforsecurity=False)
+        h = hashlib.sha1("\n".join(self.paths).encode("utf-8", "surrogateescape"), usedforsecurity=False)
         h.update(repr(sorted(self.listing.kinds.items())).encode("utf-8", "surrogateescape"))
         if self.how == "git":
             h.update(self.git_output)
@@ -123,6 +122,9 @@ def _sort(tree: Tree, known: dict[str, str]) -> None:
     kinds = tree.listing.kinds
     for rel, kind in kinds.items():
         tree.problems[rel] = files.not_regular(rel, kind)
+    if not kinds and len(known) == len(tree.paths) and known.keys() == set(tree.paths):
+        tree.blobs, tree.unknown = known, []  # the usual case: git knows every file as it is
+        return
     tree.blobs = {rel: known[rel] for rel in tree.paths if rel in known and rel not in kinds}
     tree.unknown = [rel for rel in tree.paths if rel not in tree.blobs and rel not in kinds]
 
