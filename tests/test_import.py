@@ -346,7 +346,7 @@ def test_xlsx_round_trip_changes_nothing(ledger_dir: Path, tmp_path: Path) -> No
     exported = invoke(["--ledger", str(ledger_dir), "export", "--output", str(path)])
     assert exported.exit_code == 0, exported.stderr
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["incidents", "acts", "actors", "sources"]
+    assert book.sheetnames == ["incidents", "acts", "actors", "sources", "profiles"]
     assert [c.value for c in book["incidents"][1]][:3] == ["id", "title", "date"]
     mapping = tmp_path / "back.toml"
     assert _import(ledger_dir, "--init-mapping", str(path), "--mapping", str(mapping)).exit_code == 0

@@ -113,7 +113,9 @@ PUBLIC_OUTPUTS = [
     *(["actors", "--public", "--format", f] for f in ("table", "json")),
     *(["export", "--public", "--format", f] for f in ("json", "jsonl", "csv")),
     *(["export", "--public", "--format", "csv", "--table", t] for t in ("actors", "acts", "profiles")),
+    ["export", "--public", "--format", "jsonl", "--table", "profiles"],
     ["export", "--public", "--format", "sqlite", "--output", "{out}/public.sqlite"],
+    ["export", "--public", "--format", "xlsx", "--output", "{out}/public.xlsx"],
 ]
 
 
@@ -128,8 +130,27 @@ def test_a_confidential_profile_is_in_no_public_output(run: Any, secret: Path, t
     if "sqlite" in args:
         with sqlite3.connect(tmp_path / "public.sqlite") as conn:
             text += "\n".join(conn.iterdump())
+    if "xlsx" in args:  # every byte of every part of the workbook
+        import zipfile
+
+        with zipfile.ZipFile(tmp_path / "public.xlsx") as book:
+            text += "\n".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
     assert not [s for s in SECRET if s.casefold() in text.casefold()]
     assert "withheld 0 records, 1 actor" in result.stderr
+
+
+def test_every_export_format_carries_the_profiles(run: Any, tmp_path: Path) -> None:
+    lines = run("export", "--format", "jsonl", "--table", "profiles")
+    assert lines.exit_code == 0
+    ids = sorted(json.loads(line)["id"] for line in lines.stdout.splitlines())
+    assert ids == sorted(p.stem for p in (REPO / "actors").glob("*.yaml"))
+    assert run("export", "--format", "xlsx", "--output", str(tmp_path / "all.xlsx")).exit_code == 0
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "all.xlsx", read_only=True)["profiles"]
+    got = sorted(str(row[0]) for row in list(sheet.iter_rows(values_only=True))[1:])
+    assert got == ids
+    assert run("export", "--format", "jsonl", "--table", "acts").exit_code == 2  # profiles only
 
 
 def test_the_full_views_show_the_confidential_profile(run: Any, secret: Path) -> None:

@@ -738,8 +738,10 @@ def export(
     if output is not None:
         exporting.check_destination(output)
     fmt = ExportFormat(exporting.choose_format(format.value if format else None, output))
-    if table is not None and fmt is not ExportFormat.csv:
-        raise UsageError("--table is for --format csv", hint="json, jsonl and sqlite hold every table")
+    if table is not None and fmt is not ExportFormat.csv \
+            and not (fmt is ExportFormat.jsonl and table is ExportTable.profiles):
+        raise UsageError("--table is for --format csv (and --table profiles for jsonl)",
+                         hint="json, xlsx and sqlite hold every table")
     if fmt in (ExportFormat.sqlite, ExportFormat.xlsx) and output is None:
         raise UsageError(f"--format {fmt.value} needs --output FILE",
                          hint=f"e.g. --output ledger.{fmt.value}")
@@ -773,7 +775,8 @@ def export(
 
         assert output is not None
         with storage.output_file(output, overwrite=force) as tmp:
-            write_xlsx(tmp, list(selected()), session.schema, public=public, raw=raw)
+            write_xlsx(tmp, list(selected()), session.schema, public=public, raw=raw,
+                       profiles=book.public_profiles() if public else book.profiles())
         _err(f"exported to {output}")
         return
     with (storage.open_output(output, overwrite=force) if output is not None

@@ -42,6 +42,11 @@ def render_csv(result: Export, out: Output, *, raw: bool = False, **_: Any) -> N
 
 @register("export", "jsonl")
 def render_export_jsonl(result: Export, out: Output, **_: Any) -> None:
+    """One incident a line; with --table profiles, one actor profile a line."""
+    if result.table == "profiles":
+        for path, profile in result.profiles:
+            out.write(dumps(_with_path(path, profile) if not result.public else profile) + "\n")
+        return
     render_jsonl(result.rows, out)
 
 
@@ -59,13 +64,13 @@ def render_json(result: Export, out: Output, **_: Any) -> None:
     out.write(', "profiles": ' + dumps(profiles) + "}\n")
 
 
-XLSX_TABLES = ("incidents", "acts", "actors", "sources")
+XLSX_TABLES = ("incidents", "acts", "actors", "sources", "profiles")
 # Excel's limit for one cell; a longer description is cut rather than a broken file written.
 XLSX_CELL_MAX = 32767
 
 
 def write_xlsx(path: Any, rows: list[tuple[str, dict[str, Any]]], schema: Schema, *, public: bool = False,
-               raw: bool = False) -> None:
+               raw: bool = False, profiles: list[tuple[str, dict[str, Any]]] | None = None) -> None:
     """The CSV tables as the sheets of one workbook, every cell text.
 
     Neutral (the default): a cell is a text cell, and one that a spreadsheet
@@ -98,6 +103,8 @@ def write_xlsx(path: Any, rows: list[tuple[str, dict[str, Any]]], schema: Schema
             return out
 
         sheet.append(cells(columns))
-        for row in export.table_rows(schema, table, rows):
+        found = export.profile_rows(profiles or []) if table == "profiles" else \
+            export.table_rows(schema, table, rows)
+        for row in found:
             sheet.append(cells([row.get(c, "") for c in columns]))
     book.save(path)
