@@ -83,10 +83,7 @@ def plan(session: Session, to: int | None = None) -> Plan:
         out.changes.append(Change(actor_rel, None, text))
     for e in files.walk(layout):
         out.records += 1
-        if not e.regular:
-            out.failed.append(files.not_regular(e.rel, e.kind))
-            continue
-        raw, problem = files.read_record(layout, e.rel)
+        raw, problem = files.read_entry(layout, e)
         if raw is None:
             assert problem is not None
             out.failed.append(problem)

@@ -36,10 +36,7 @@ def reformat(session: Session, paths: list[Path] | None, *, dry: bool, diff: boo
         entries = [walked.get(rel) or files.Entry(rel, "file") for rel in (layout.rel(p) for p in paths)]
     out = Reformatted(files=len(entries), written=not dry)
     for e in entries:
-        if not e.regular:
-            out.failed.append(files.not_regular(e.rel, e.kind))
-            continue
-        raw, problem = files.read_record(layout, e.rel)
+        raw, problem = files.read_entry(layout, e)
         if raw is None:
             assert problem is not None
             out.failed.append(problem)

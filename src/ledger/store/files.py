@@ -378,6 +378,14 @@ def read_record(ledger: Layout, rel: str) -> tuple[bytes | None, Problem | None]
     return data, None
 
 
+def read_entry(ledger: Layout, entry: Entry) -> tuple[bytes | None, Problem | None]:
+    """read_record of what the walker found: a file that is not regular is a
+    problem without being opened."""
+    if not entry.regular:
+        return None, not_regular(entry.rel, entry.kind)
+    return read_record(ledger, entry.rel)
+
+
 def _lkind(path: Path) -> str:
     try:
         mode = os.lstat(path).st_mode

@@ -65,10 +65,7 @@ def load(session: Session, today: dt.date) -> Profiles:
     first: dict[str, str] = {}
     for e in entries:
         digest.update(e.rel.encode() + b"\0" + e.kind.encode() + b"\0")
-        if not e.regular:
-            out.problems.append(files.not_regular(e.rel, e.kind))
-            continue
-        raw, problem = files.read_record(layout, e.rel)
+        raw, problem = files.read_entry(layout, e)
         if raw is None:
             assert problem is not None
             out.problems.append(problem)
