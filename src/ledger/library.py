@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.core.problems import ExitCode, LedgerError, Problem
+from ledger.core.problems import Problem
 from ledger.store import files
 from ledger.store.loader import Loader, Row, Verdict
 from ledger.store.session import Session
@@ -265,19 +265,10 @@ class Ledger:
         """One record as a public release holds it (the view's only row); a
         withheld record is, to a public view, exactly like an id that does not exist."""
         view = self.public()
-        needle = id_or_prefix.strip().removesuffix(".yaml").rsplit("/", 1)[-1]
-        exact = [row for row in view if row[1].get("id") == needle]
-        hits = exact or [row for row in view if str(row[1].get("id", "")).startswith(needle)]
-        if len(hits) == 1 or exact:
-            return Public([hits[0]], view.withheld)
-        if not hits:
-            raise LedgerError(f"no incident with id {needle!r}",
-                              hint="`ledger list --public --format ids` shows every public id",
-                              exit_code=ExitCode.INVALID)
-        from ledger.core.problems import UsageError
+        from ledger.core import ids
 
-        shown = ", ".join(str(r.get("id")) for _, r in hits[:8])
-        raise UsageError(f"{needle!r} matches {len(hits)} incidents: {shown}", hint="give more of the id")
+        return Public([ids.pick(view, id_or_prefix, listing="ledger list --public --format ids")],
+                      view.withheld)
 
     def _from_files(self) -> Iterator[Row]:
         """Every record parsed from its file, never from the memo: what a release

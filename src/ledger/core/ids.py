@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
 SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -121,3 +122,31 @@ def redraw(rid: str, *, choose: Choose = secrets.choice) -> str:
 
 def is_valid(rid: object) -> bool:
     return isinstance(rid, str) and bool(ID_PATTERN.match(rid))
+
+
+def needle(id_or_prefix: str) -> str:
+    """What a user typed for an id (a file name or path is fine too)."""
+    return id_or_prefix.strip().removesuffix(".yaml").rsplit("/", 1)[-1]
+
+
+def pick(rows: Iterable[tuple[str, dict[str, Any]]], id_or_prefix: str, *,
+         listing: str = "ledger list --format ids") -> tuple[str, dict[str, Any]]:
+    """The row whose record has this id, or the only one whose id starts with
+    it; LedgerError (exit 1) when none does, UsageError when several do."""
+    from ledger.core.problems import ExitCode, LedgerError, UsageError
+
+    wanted = needle(id_or_prefix)
+    if not wanted:
+        raise UsageError("give an incident id (or the start of one)")
+    rows = list(rows)
+    exact = [row for row in rows if row[1].get("id") == wanted]
+    if exact:
+        return exact[0]
+    hits = [row for row in rows if str(row[1].get("id", "")).startswith(wanted)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise LedgerError(f"no incident with id {wanted!r}", hint=f"`{listing}` shows every id",
+                          exit_code=ExitCode.INVALID)
+    shown = ", ".join(str(r.get("id")) for _, r in hits[:8])
+    raise UsageError(f"{wanted!r} matches {len(hits)} incidents: {shown}", hint="give more of the id")

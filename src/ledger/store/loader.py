@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.core import facets as facet
-from ledger.core.problems import ExitCode, LedgerError, Problem, UsageError
+from ledger.core.problems import LedgerError, Problem
 from ledger.store import checking, files, private
 from ledger.store.cache import CacheError, Memo, code_stamp, fingerprint
 from ledger.store.profiles import Profiles
@@ -636,25 +636,13 @@ class Loader:
 
     def find(self, id_or_prefix: str) -> Row:
         """A record by id, or by a prefix that only one id starts with."""
-        needle = id_or_prefix.strip().removesuffix(".yaml").rsplit("/", 1)[-1]
-        if not needle:
-            raise UsageError("give an incident id (or the start of one)")
+        from ledger.core import ids
+
+        wanted = ids.needle(id_or_prefix)
         state = self.state()
         maybe = [i for i in range(len(state.paths)) if state.parsed[i]
-                 and (not isinstance(state.ids[i], str) or state.ids[i].startswith(needle))]
-        records = list(self.records(maybe))
-        exact = [(p, d) for p, d in records if d.get("id") == needle]
-        if exact:
-            return exact[0]
-        hits = [(p, d) for p, d in records if str(d.get("id", "")).startswith(needle)]
-        if len(hits) == 1:
-            return hits[0]
-        if not hits:
-            raise LedgerError(f"no incident with id {needle!r}",
-                              hint="`ledger list --format ids` shows every id",
-                              exit_code=ExitCode.INVALID)
-        shown = ", ".join(str(d.get("id")) for _, d in hits[:8])
-        raise UsageError(f"{needle!r} matches {len(hits)} incidents: {shown}", hint="give more of the id")
+                 and (not isinstance(state.ids[i], str) or state.ids[i].startswith(wanted))]
+        return ids.pick(self.records(maybe) if wanted else [], id_or_prefix)
 
     def known_ids(self) -> dict[str, str]:
         """id -> path of every parsed record."""
