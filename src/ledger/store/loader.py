@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import marshal
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from ledger.store.cache import CacheError, Memo, code_stamp, fingerprint
 from ledger.store.profiles import Profiles
 from ledger.store.profiles import load as load_profiles
 from ledger.store.session import Session
-from ledger.store.tree import Tree, every_file, snapshot
+from ledger.store.tree import Tree, every_file, racy, snapshot
 
 Row = tuple[str, dict[str, Any]]
 PTuple = tuple[Any, ...]
@@ -517,12 +518,11 @@ class Loader:
                     found = replace(found, sha256=known)
                 else:
                     found = files.hash_evidence(found)
-                    racy = max(found.stat.st_mtime_ns, found.stat.st_ctime_ns) > _now_ns() - 3_000_000_000 \
-                        if found.stat is not None else True
-                    if self.memo is not None and found.sha256 and not racy:
+                    fresh = found.stat is None or racy(found.stat, time.time_ns())
+                    if self.memo is not None and found.sha256 and not fresh:
                         with contextlib.suppress(CacheError):
                             self.memo.keep_evidence(fp, found.sha256)
-                    if racy:
+                    if fresh:
                         seen[rel] = None  # never trusted: the next run hashes it again
             memo_[rel] = found
             return found
@@ -644,12 +644,6 @@ class Loader:
                  and (not isinstance(state.ids[i], str) or state.ids[i].startswith(wanted))]
         return ids.pick(self.records(maybe) if wanted else [], id_or_prefix)
 
-    def known_ids(self) -> dict[str, str]:
-        """id -> path of every parsed record."""
-        state = self.state()
-        return {state.ids[i]: state.paths[i] for i in range(len(state.paths))
-                if state.parsed[i] and isinstance(state.ids[i], str)}
-
 
 def _cross(state: State) -> list[Problem]:
     """validate.check_ledger over the state's columns: unique ids and links
@@ -684,12 +678,6 @@ def _columns(value: dict[str, Any] | None, n: int) -> facet.Columns | None:
                                       for c in facet.CODES):
         return cols
     return None
-
-
-def _now_ns() -> int:
-    import time
-
-    return time.time_ns()
 
 
 def _evidence_fp(root: Path, rel: str) -> Any:

@@ -32,6 +32,11 @@ from ledger.store.cache import CacheError, Memo, blob_id, fingerprint
 RACY_NS = 3_000_000_000
 
 
+def racy(st: os.stat_result, now_ns: int) -> bool:
+    """Whether a file's stat is too fresh to vouch for its content."""
+    return now_ns - max(st.st_mtime_ns, st.st_ctime_ns) <= RACY_NS
+
+
 # At most this many files git (or the stat) names as changed are read and
 # hashed before the memo is asked: a warm run with a few edits can still be
 # answered whole; a cold one reads its files while checking them instead.
@@ -166,7 +171,7 @@ def _by_stat(layout: files.Layout, entries: files.Listing, memo: Memo) -> Tree:
         old = tree.seen.get(rel)
         if old is not None and old[0] == fp:
             known[rel] = old[1]
-        elif now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS:
+        elif not racy(st, now):
             tree.fingerprints[rel] = fp
     _sort(tree, known)
     return tree

@@ -257,26 +257,24 @@ def place_copy(root: Path, rel: str, source: Path, *, link: bool = False) -> tup
             os.close(dir_fd)
 
 
+def _unlink(root: Path, rel: str, *, folder: bool = False) -> None:
+    """Remove the file (or, with folder, the empty folder) root/rel, reached without following links."""
+    parent, _, name = rel.rpartition("/")
+    fd = _folder(root, parent, make=False)
+    try:
+        (os.rmdir if folder else os.unlink)(name, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
 def remove(root: Path, rel: str) -> None:
     """Undo a place_copy (its folder goes too, if that leaves it empty)."""
-    folder, _, name = rel.rpartition("/")
-    try:
-        dir_fd = _folder(root, folder, make=False)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.unlink(name, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
+    with contextlib.suppress(OSError):
+        _unlink(root, rel)
+    folder = rel.rpartition("/")[0]
     if folder:
         with contextlib.suppress(OSError):
-            parent, _, last = folder.rpartition("/")
-            fd = _folder(root, parent, make=False)
-            try:
-                os.rmdir(last, dir_fd=fd)
-            finally:
-                os.close(fd)
+            _unlink(root, folder, folder=True)
 
 
 def _sha256_at(dir_fd: int, name: str) -> str:
@@ -380,12 +378,7 @@ def _move(root: Path, writes: list[tuple[str, bytes, bytes | None, int | None]],
                 os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
             done.append(i)
         for rel, expected in removes:
-            folder, _, name = rel.rpartition("/")
-            fd = _folder(root, folder, make=False)
-            try:
-                os.unlink(name, dir_fd=fd)
-            finally:
-                os.close(fd)
+            _unlink(root, rel)
             gone.append((rel, expected))
     except OSError as exc:
         failed: list[str] = []
